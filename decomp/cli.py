@@ -1,0 +1,287 @@
+"""The `decomp` command line: parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .core.errors import DecompError, MissingDependencyError
+from .core.formats import Format
+from .core.io import BUNDLED_ALPHATENSOR, read_alphatensor, read_schemes, scheme_to_dict, write_json
+from .core.render import algorithm_lines
+from .core.rings import Ring
+from .core.store import Catalogue, default_root
+from .solvers.api import METHODS, solve
+
+
+def _usage_error_types() -> tuple:
+    """Click's usage-error base class: typer >= 0.20 carries its own copy of
+    click, older typer uses the click package; catch whichever is in use."""
+    found = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(__import__(name, fromlist=["ClickException"]).ClickException)
+        except (ImportError, AttributeError):
+            pass
+    return tuple(found)
+
+
+_USAGE_ERRORS = _usage_error_types()
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Discover, verify and use fast matrix multiplication schemes.")
+import_app = typer.Typer(no_args_is_help=True, help="Import schemes from other projects' files.")
+app.add_typer(import_app, name="import")
+
+console = Console()
+err = Console(stderr=True)
+
+RingName = enum.Enum("RingName", {r.name: r.value for r in Ring}, type=str)
+MethodName = enum.Enum("MethodName", {m: m for m in METHODS}, type=str)
+
+ResultsOpt = typer.Option(None, "--results", help="catalogue folder (default ./results or $DECOMP_RESULTS)")
+JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
+
+
+def _catalogue(results: Optional[Path]) -> Catalogue:
+    return Catalogue(results if results is not None else default_root())
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+
+
+def _parse_options(pairs: List[str]) -> dict:
+    """--option key=value pairs, values read as JSON when they parse."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise DecompError(f"option {pair!r} must be written key=value")
+        key, value = pair.split("=", 1)
+        try:
+            out[key.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip().replace("-", "_")] = value
+    return out
+
+
+# ----------------------------------------------------------------- verify
+@app.command()
+def verify(
+    files: List[Path] = typer.Argument(..., help="scheme files: native .json or AlphaTensor .npz"),
+    json_out: bool = JsonOpt,
+):
+    """Check schemes exactly and print format, rank, ring, validity, nnz."""
+    rows = []
+    for path in files:
+        for s in read_schemes(path):
+            rows.append({"file": str(path), "format": str(s.fmt), "rank": s.rank, "ring": s.ring.value,
+                         "valid": s.verify().ok, "nnz": s.nnz, "additions": s.additions,
+                         "valid_rings": [r.value for r in s.valid_rings()],
+                         "source": s.provenance.get("source")})
+    if json_out:
+        _emit_json(rows)
+    else:
+        table = Table(title=f"{len(rows)} scheme(s)")
+        for col in ("file", "format", "rank", "ring", "valid", "nnz", "additions", "also valid over"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(Path(r["file"]).name + (f" [{r['source'].rsplit(':', 1)[-1]}]" if r["source"] else ""),
+                          r["format"], str(r["rank"]), r["ring"], "yes" if r["valid"] else "NO",
+                          str(r["nnz"]), str(r["additions"]), ",".join(r["valid_rings"]))
+        console.print(table)
+    return 0 if all(r["valid"] for r in rows) else 1
+
+
+# ----------------------------------------------------------------- import
+@import_app.command("alphatensor")
+def import_alphatensor(
+    files: Optional[List[Path]] = typer.Argument(
+        None, help="AlphaTensor npz files (default: the two published files shipped with decomp)"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Verify every scheme of AlphaTensor npz files and add them to the catalogue."""
+    cat = _catalogue(results)
+    counts = {"schemes": 0, "added": 0, "duplicate": 0, "worse": 0}
+    for file in files or BUNDLED_ALPHATENSOR:
+        schemes = read_alphatensor(file)  # all verified before anything is stored
+        counts["schemes"] += len(schemes)
+        for s in schemes:
+            counts[cat.add(s).status] += 1
+    if json_out:
+        _emit_json({"files": [str(f) for f in files or BUNDLED_ALPHATENSOR], **counts,
+                    "catalogue": str(cat.root)})
+    else:
+        console.print(f"{counts['schemes']} schemes verified; added {counts['added']}, "
+                      f"already stored {counts['duplicate']}, worse than stored {counts['worse']} "
+                      f"-> {cat.root}")
+    return 0
+
+
+# ------------------------------------------------------------------- list
+@app.command("list")
+def list_(results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
+    """Summarise the catalogue: per format and ring, how many schemes, best rank."""
+    cat = _catalogue(results)
+    groups: dict = {}
+    for e in cat.entries():
+        g = groups.setdefault((e.fmt, e.ring.value), [])
+        g.append(e.rank)
+    total = sum(len(v) for v in groups.values())
+    if json_out:
+        _emit_json({"catalogue": str(cat.root), "schemes": total,
+                    "formats": [{"format": str(f), "ring": r, "count": len(v), "best_rank": min(v)}
+                                for (f, r), v in sorted(groups.items())]})
+        return 0
+    table = Table(title=f"{total} schemes in {cat.root}")
+    for col in ("format", "ring", "schemes", "best rank", "naive"):
+        table.add_column(col, justify="right" if col != "ring" else "left")
+    for (f, r), v in sorted(groups.items()):
+        table.add_row(str(f), r, str(len(v)), str(min(v)), str(f.naive_rank))
+    console.print(table)
+    return 0
+
+
+# ------------------------------------------------------------------- show
+@app.command()
+def show(
+    format: str = typer.Argument(..., help="e.g. 2x2x2"),
+    ring: Optional[RingName] = typer.Option(None, "--ring", help="only schemes stored over this ring"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """The stored schemes of a format and the best one written out."""
+    fmt = Format.parse(format)
+    cat = _catalogue(results)
+    report = cat.load(fmt, ring.value if ring else None)
+    for path, msg in report.errors:
+        err.print(f"[yellow]skipped {path}: {msg}[/yellow]")
+    schemes = sorted((s for _, s in report.schemes), key=lambda s: (s.rank, s.ring is not Ring.Z, s.nnz))
+    if not schemes:
+        raise DecompError(f"no stored scheme for {fmt}" + (f" over {ring.value}" if ring else "") +
+                          f" in {cat.root}")
+    best = schemes[0]
+    if json_out:
+        _emit_json({"format": str(fmt), "schemes": [
+            {"path": str(p), "rank": s.rank, "ring": s.ring.value, "nnz": s.nnz,
+             "additions": s.additions, "provenance": s.provenance} for p, s in report.schemes],
+            "best": scheme_to_dict(best), "algorithm": algorithm_lines(best)})
+        return 0
+    table = Table(title=f"{len(schemes)} stored scheme(s) for {fmt}")
+    for col in ("rank", "ring", "nnz", "additions", "method", "source"):
+        table.add_column(col)
+    for s in schemes:
+        table.add_row(str(s.rank), s.ring.value, str(s.nnz), str(s.additions),
+                      str(s.provenance.get("method")), str(s.provenance.get("source") or ""))
+    console.print(table)
+    console.print(f"\n[bold]Best: rank {best.rank} over {best.ring.value}[/bold] "
+                  f"(computes C = A B, A {fmt.n}x{fmt.m}, B {fmt.m}x{fmt.p})")
+    for line in algorithm_lines(best):
+        console.print(line, highlight=False)
+    return 0
+
+
+# ------------------------------------------------------------------ solve
+@app.command("solve")
+def solve_cmd(
+    format: str = typer.Argument(..., help="format, e.g. 3x3x3"),
+    rank: int = typer.Option(..., "--rank", "-r", help="target rank (number of products)"),
+    method: MethodName = typer.Option(MethodName("flip" if "flip" in METHODS else "naive"), "--method", "-m"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
+    option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
+    store: bool = typer.Option(True, "--store/--no-store", help="add the scheme found to the catalogue"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Look for a scheme of the given rank with one method."""
+    options = _parse_options(option)
+    fmt = Format.parse(format)
+    res = solve(fmt, rank, method=method.value, ring=ring.value, seed=seed,
+                time_limit=time_limit, **options)
+    stored = None
+    if res.scheme is not None and res.success:
+        if store:
+            stored = _catalogue(results).add(res.scheme)
+        if out is not None:
+            write_json(res.scheme, out)
+    if json_out:
+        d = res.to_dict()
+        d["stored"] = stored.status if stored else None
+        _emit_json(d)
+    else:
+        colour = "green" if res.success else "yellow"
+        console.print(f"[{colour}]{res.status}[/{colour}]: {res.message}")
+        if res.scheme is not None:
+            s = res.scheme
+            console.print(f"{fmt} rank {s.rank} over {s.ring.value}: {s.verify()}; "
+                          f"nnz {s.nnz}, additions {s.additions}; {res.wall_time:.2f} s")
+        if stored:
+            console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))
+        if out is not None and res.success:
+            console.print(f"wrote {out}")
+    return 0 if res.success else 1
+
+
+
+
+# ------------------------------------------------------------------- demo
+@app.command()
+def demo(results: Optional[Path] = ResultsOpt):
+    """A short tour: verify published schemes, discover some, store and show them."""
+    cat = _catalogue(results)
+    console.rule("1. Verify AlphaTensor's published schemes (shipped with decomp)")
+    total = added = 0
+    for file in BUNDLED_ALPHATENSOR:
+        schemes = read_alphatensor(file)
+        total += len(schemes)
+        added += sum(cat.add(s).added for s in schemes)
+    console.print(f"{total} schemes verified exactly; {added} new in the catalogue {cat.root}")
+    console.rule("2. Discover schemes from the standard algorithm")
+    goals = [("2x2x2", 7), ("3x3x3", 23)] if "flip" in METHODS else [("2x2x2", 8)]
+    method = "flip" if "flip" in METHODS else "naive"
+    for fmt_text, rank in goals:
+        res = solve(fmt_text, rank, method=method, ring="gf2", seed=1, time_limit=60)
+        line = f"{fmt_text} rank {rank} by {method}: {res.status} in {res.wall_time:.2f} s"
+        if res.scheme is not None and res.success:
+            line += f"; {res.scheme.verify()}; catalogue: {cat.add(res.scheme).status}"
+        console.print(line)
+    console.rule("3. The best stored 2x2x2 scheme, written out")
+    best = cat.best("2x2x2", "z")
+    for line in algorithm_lines(best):
+        console.print(line, highlight=False)
+    console.print("\nNext: decomp list, decomp show 4x4x4, decomp solve 3x3x3 --rank 23 --method flip")
+    return 0
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+    except _USAGE_ERRORS as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code else 0)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        sys.exit(130)
+    except (DecompError, MissingDependencyError, ValueError, TypeError, OSError) as exc:
+        if os.environ.get("DECOMP_DEBUG"):
+            raise
+        msg = " ".join(str(exc).split())
+        sys.stderr.write(f"error: {msg}\n")
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The catalogue: verified schemes kept as one JSON file each under results/.
+
+Layout: ROOT/<n>x<m>x<p>/<ring>/r<rank>-<fingerprint>.json. File names are
+content-addressed, so adding the same scheme twice writes nothing new and two
+writers of one scheme write identical bytes. Every write is atomic; the
+check-then-write of add() holds an exclusive lock so concurrent processes
+lose nothing; a stored scheme is never overwritten by a different one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DecompError, SchemeError
+from .formats import Format
+from .io import atomic_write_bytes, read_json, scheme_to_json
+from .rings import Ring, implies
+from .scheme import Scheme
+
+ENV_VAR = "DECOMP_RESULTS"
+_NAME = re.compile(r"^r(\d+)-([0-9a-f]{16})\.json$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored file as its path tells it (not yet read or verified)."""
+
+    path: Path
+    fmt: Format
+    ring: Ring
+    rank: int
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    """status: 'added' (new file), 'duplicate' (already stored) or 'worse'
+    (a verified scheme of lower rank is kept for this format and ring)."""
+
+    status: str
+    path: Path | None
+    best_rank: int | None  # best stored rank for (format, ring) after the call
+
+    @property
+    def added(self) -> bool:
+        return self.status == "added"
+
+
+@dataclass
+class LoadReport:
+    schemes: list[tuple[Path, Scheme]] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ENV_VAR) or "results")
+
+
+class Catalogue:
+    def __init__(self, root: "str | Path | None" = None, max_alternatives: int = 200):
+        self.root = Path(root) if root is not None else default_root()
+        self.max_alternatives = max_alternatives
+
+    # ------------------------------------------------------------- listing
+    def entries(self, fmt=None, ring=None) -> list[Entry]:
+        fmt = Format.parse(fmt) if fmt is not None else None
+        ring = Ring.parse(ring) if ring is not None else None
+        out = []
+        if not self.root.is_dir():
+            return out
+        fmt_dirs = [self.root / str(fmt)] if fmt else sorted(self.root.iterdir())
+        for fdir in fmt_dirs:
+            if not fdir.is_dir():
+                continue
+            try:
+                f = Format.parse(fdir.name)
+            except DecompError:
+                continue
+            ring_dirs = [fdir / ring.value] if ring else sorted(fdir.iterdir())
+            for rdir in ring_dirs:
+                try:
+                    r = Ring.parse(rdir.name)
+                except DecompError:
+                    continue
+                if not rdir.is_dir():
+                    continue
+                for path in sorted(rdir.iterdir()):
+                    match = _NAME.match(path.name)
+                    if match:
+                        out.append(Entry(path, f, r, int(match.group(1))))
+        out.sort(key=lambda e: (e.fmt, e.ring.value, e.rank, e.path.name))
+        return out
+
+    def formats(self) -> list[Format]:
+        return sorted({e.fmt for e in self.entries()})
+
+    # -------------------------------------------------------------- reading
+    def load(self, fmt=None, ring=None) -> LoadReport:
+        """Read and re-verify stored schemes; bad files are reported, not raised."""
+        report = LoadReport()
+        for e in self.entries(fmt, ring):
+            try:
+                s = read_json(e.path)
+                if s.fmt != e.fmt or s.ring is not e.ring or s.rank != e.rank:
+                    raise SchemeError(f"content ({s.fmt}, {s.ring.value}, rank {s.rank}) does not match its path")
+            except DecompError as exc:
+                report.errors.append((e.path, str(exc)))
+                continue
+            report.schemes.append((e.path, s))
+        return report
+
+    def best(self, fmt, ring="z") -> Scheme | None:
+        """Lowest-rank valid scheme usable over `ring` (a z scheme counts for
+        q and gf2 too, read in the wanted ring)."""
+        fmt, ring = Format.parse(fmt), Ring.parse(ring)
+        for e in sorted(self.entries(fmt), key=lambda e: (e.rank, e.ring is not ring)):
+            if not implies(e.ring, ring):
+                continue
+            try:
+                s = read_json(e.path)
+            except DecompError:
+                continue
+            return s if s.ring is ring or ring is Ring.Q else s.as_ring(ring)
+        return None
+
+    def best_rank(self, fmt, ring) -> int | None:
+        ranks = [e.rank for e in self.entries(fmt, ring)]
+        return min(ranks) if ranks else None
+
+    # -------------------------------------------------------------- writing
+    def path_for(self, s: Scheme) -> Path:
+        return self.root / str(s.fmt) / s.ring.value / f"r{s.rank:04d}-{s.fingerprint()[:16]}.json"
+
+    @contextmanager
+    def _locked(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def add(self, s: Scheme) -> AddOutcome:
+        """Verify and store `s` unless a better verified scheme is kept.
+
+        Raises SchemeError for an invalid scheme: nothing unverified is written.
+        """
+        s.require_valid()
+        path = self.path_for(s)
+        with self._locked():
+            same = self.entries(s.fmt, s.ring)
+            best = self._best_verified_rank(same)
+            if path.exists() and self._readable(path):
+                return AddOutcome("duplicate", path, best)
+            if best is not None and s.rank > best:
+                return AddOutcome("worse", None, best)
+            if sum(1 for e in same if e.rank == s.rank) >= self.max_alternatives:
+                return AddOutcome("duplicate", None, best)
+            atomic_write_bytes(path, scheme_to_json(s).encode())
+        return AddOutcome("added", path, s.rank if best is None else min(best, s.rank))
+
+    @staticmethod
+    def _readable(path: Path) -> bool:
+        try:
+            read_json(path)
+            return True
+        except DecompError:
+            return False
+
+    def _best_verified_rank(self, entries: list[Entry]) -> int | None:
+        # A name alone proves nothing: the best must really load and verify,
+        # or a corrupt file could block every future addition.
+        for e in sorted(entries, key=lambda e: e.rank):
+            if self._readable(e.path):
+                return e.rank
+        return None

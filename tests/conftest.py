@@ -1,0 +1,45 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from decomp.core.io import read_alphatensor  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "decomp" / "data" / "alphatensor"
+
+
+@pytest.fixture(scope="session")
+def alphatensor_r():
+    return read_alphatensor(DATA / "factorizations_r.npz")
+
+
+@pytest.fixture(scope="session")
+def alphatensor_f2():
+    return read_alphatensor(DATA / "factorizations_f2.npz")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_catalogue(tmp_path, monkeypatch):
+    """Tests never touch the repository's results/."""
+    monkeypatch.setenv("DECOMP_RESULTS", str(tmp_path / "results"))
+    yield
+
+
+def run_cli(args, capsys):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    from decomp.cli import main
+
+    old = sys.argv
+    sys.argv = ["decomp", *map(str, args)]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err

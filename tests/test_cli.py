@@ -1,0 +1,86 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from decomp.core.io import write_json
+from decomp.core.render import parse_algorithm
+from known import LADERMAN, STRASSEN
+
+DATA = Path(__file__).resolve().parent.parent / "decomp" / "data" / "alphatensor"
+
+
+def test_import_twice_then_list(tmp_path, capsys):
+    res = tmp_path / "cat"
+    for name in ("factorizations_f2.npz", "factorizations_r.npz"):
+        code, out, _ = run_cli(["import", "alphatensor", DATA / name, "--results", res, "--json"], capsys)
+        assert code == 0
+    code, out, _ = run_cli(["import", "alphatensor", DATA / "factorizations_f2.npz", "--results", res,
+                            "--json"], capsys)
+    assert json.loads(out)["added"] == 0 and json.loads(out)["duplicate"] == 20
+    code, out, _ = run_cli(["import", "alphatensor", "--results", res, "--json"], capsys)  # bundled files
+    assert json.loads(out)["schemes"] == 113 and json.loads(out)["added"] == 0
+    code, out, _ = run_cli(["list", "--results", res, "--json"], capsys)
+    listing = json.loads(out)
+    assert listing["schemes"] == 113
+    best = {(f["format"], f["ring"]): f["best_rank"] for f in listing["formats"]}
+    assert best[("4x4x4", "gf2")] == 47 and best[("4x4x4", "z")] == 49
+    code, out, _ = run_cli(["list", "--results", res], capsys)
+    assert code == 0 and "113 schemes" in out
+    code, out, _ = run_cli(["show", "2x2x2", "--results", res], capsys)
+    assert code == 0 and "M7 =" in out and "C22 =" in out
+
+
+def test_verify_table_and_json(tmp_path, capsys):
+    path = tmp_path / "laderman.json"
+    write_json(parse_algorithm("3x3x3", LADERMAN), path)
+    code, out, _ = run_cli(["verify", path, "--json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["format"] == "3x3x3" and rows[0]["rank"] == 23 and rows[0]["valid"]
+    code, out, _ = run_cli(["verify", DATA / "factorizations_f2.npz", "--json"], capsys)
+    rows = json.loads(out)
+    assert len(rows) == 20 and all(r["valid"] and r["ring"] == "gf2" for r in rows)
+    assert all("z" not in r["valid_rings"] for r in rows)
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["solve", "0x2x2", "--rank", "7", "--method", "naive"], ">= 1"),
+    (["solve", "2x2", "--rank", "7", "--method", "naive"], "malformed format"),
+    (["solve", "2x2x2", "--rank", "0", "--method", "naive"], "rank must be >= 1"),
+    (["solve", "2x2x2", "--rank", "3", "--method", "naive"], "impossible"),
+    (["solve", "2x2x2", "--rank", "8", "--method", "naive", "-o", "zz=1"], "unknown option"),
+    (["verify", "/no/such/file.json"], "no such file"),
+    (["show", "7x7x7"], "no stored scheme"),
+])
+def test_bad_input_one_line_exit_2(args, msg, capsys):
+    code, out, err = run_cli(args, capsys)
+    assert code == 2
+    assert msg in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_files_exit_2(tmp_path, capsys):
+    good = tmp_path / "s.json"
+    write_json(parse_algorithm("2x2x2", STRASSEN), good)
+    text = good.read_text()
+    (tmp_path / "trunc.json").write_text(text[:40])
+    d = json.loads(text)
+    d["W"][0][0] = 1 - d["W"][0][0]
+    (tmp_path / "wrong.json").write_text(json.dumps(d))
+    (tmp_path / "trunc.npz").write_bytes((DATA / "factorizations_f2.npz").read_bytes()[:300])
+    for name, msg in (("trunc.json", "not valid JSON"), ("wrong.json", "does not verify"),
+                      ("trunc.npz", "npz")):
+        code, _, err = run_cli(["verify", tmp_path / name], capsys)
+        assert code == 2 and msg in err and "Traceback" not in err
+
+
+def test_solve_writes_out_and_stores(tmp_path, capsys):
+    out_file = tmp_path / "n.json"
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "12", "--method", "naive", "--ring", "z",
+                            "--out", out_file, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["rank"] == 12 and d["stored"] == "added"
+    assert out_file.exists()
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--method", "naive", "--json"], capsys)
+    assert code == 1 and json.loads(out)["success"] is False
