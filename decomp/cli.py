@@ -191,6 +191,24 @@ def show(
 
 
 # ------------------------------------------------------------------ solve
+def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, quiet):
+    """solve() with a live status line driven by the solver's callback."""
+    if quiet or not console.is_terminal:
+        return solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, **options)
+    with console.status(f"{method}: searching {fmt} rank {rank}") as status:
+        def callback(state: dict) -> bool:
+            secs = max(state.get("seconds", 0.0), 1e-9)
+            parts = [f"rank now {state.get('rank')}", f"best {state.get('best_rank')}"]
+            if "flips" in state:
+                parts.append(f"{state['flips'] / secs / 1e6:.2f} M flips/s")
+                parts.append(f"plus transitions {state.get('plus_transitions', 0)}")
+            status.update(f"{method} {fmt} -> {rank}: " + ", ".join(parts))
+            return False
+
+        return solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit,
+                     callback=callback, **options)
+
+
 @app.command("solve")
 def solve_cmd(
     format: str = typer.Argument(..., help="format, e.g. 3x3x3"),
@@ -199,6 +217,9 @@ def solve_cmd(
     ring: RingName = typer.Option(RingName("gf2"), "--ring"),
     seed: Optional[int] = typer.Option(None, "--seed"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
+    lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
+    start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
     option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
     store: bool = typer.Option(True, "--store/--no-store", help="add the scheme found to the catalogue"),
@@ -207,9 +228,14 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
+    for key, value in (("workers", workers), ("lift", lift), ("start", start)):
+        if value is not None:
+            options[key] = value
     fmt = Format.parse(format)
-    res = solve(fmt, rank, method=method.value, ring=ring.value, seed=seed,
-                time_limit=time_limit, **options)
+    valid = METHODS[method.value].options
+    if store and "results" in valid and "results" not in options:
+        options["results"] = str(_catalogue(results).root)  # improvements land as they are found
+    res = _solve_with_progress(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out)
     stored = None
     if res.scheme is not None and res.success:
         if store:

@@ -194,5 +194,15 @@ def method_options(name: str) -> dict:
 # ------------------------------------------------------------------ registry
 _ALL_RINGS = (Ring.Z, Ring.Q, Ring.GF2, Ring.ZT)
 
+register(Method("flip", "decomp.solvers.flip",
+                {"start": "naive", "workers": 1, "plateau": 50_000, "plus_margin": 1, "chunk": 200_000,
+                 "max_flips": None, "lift": None, "results": None, "walkers": None},
+                (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
+                summary="flip-graph random walks over GF(2), plus transitions, lifting to Z"))
+register(Method("sat", "decomp.solvers.sat",
+                {"solver": "cadical195", "symmetry": True, "known": None, "fix_fraction": 1 / 3,
+                 "max_factor_nnz": None, "conflicts": None, "lift": None, "proof": None, "chunk": 4},
+                (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
+                summary="Brent equations as CNF over GF(2) with python-sat; UNSAT proves impossibility"))
 register(Method("naive", "decomp.solvers.naive", {}, _ALL_RINGS,
                 summary="the standard algorithm with n*m*p products"))

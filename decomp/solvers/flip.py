@@ -1,0 +1,211 @@
+"""Flip-graph random walks over GF(2) (Kauers & Moosbauer 2023), with plus
+transitions (Arai, Ichikawa & Hukushima 2024) and lifting to Z.
+
+The walk itself is the numba kernel in flip_kernel.py; this module turns
+schemes into bit masks and back, runs walkers (several through the process
+pool), reports progress through the callback and verifies every scheme it
+hands out with core's checker.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import DecompError
+from ..core.formats import Format
+from ..core.io import read_json
+from ..core.lift import lift_gf2
+from ..core.rings import Ring
+from ..core.scheme import Scheme
+from ..core.store import Catalogue
+from ..parallel import run_jobs
+from . import flip_kernel
+from .api import Problem, SolveResult
+
+WORD_BITS = 64
+# Room for plus transitions above the start rank.
+_EXTRA_TERMS = 16
+
+
+def to_bits(s: Scheme, capacity: int) -> np.ndarray:
+    """Factors as uint64 masks, shape (3, capacity); bit q of F[mode, t] is
+    row q of U/V/W column t. Columns past the rank are zero."""
+    F = np.zeros((3, capacity), dtype=np.uint64)
+    for mode, mat in enumerate(s.as_ring(Ring.GF2).factors):
+        weights = np.left_shift(np.uint64(1), np.arange(mat.shape[0], dtype=np.uint64))
+        F[mode, : s.rank] = (np.asarray(mat, dtype=np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
+    return F
+
+
+def from_bits(F: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
+    mats = []
+    for mode, rows in enumerate(fmt.shape):
+        bits = (F[mode, :r][None, :] >> np.arange(rows, dtype=np.uint64)[:, None]) & np.uint64(1)
+        mats.append(bits.astype(np.int64))
+    return Scheme(fmt, *mats, ring=Ring.GF2, provenance=provenance)
+
+
+def check_supported(fmt: Format) -> None:
+    if max(fmt.shape) > WORD_BITS:
+        raise DecompError(
+            f"the flip solver packs each factor into one 64-bit word: {fmt} needs "
+            f"{max(fmt.shape)} bits (n*m, m*p, p*n must be <= 64)"
+        )
+
+
+def start_scheme(fmt: Format, start) -> Scheme:
+    """The start point: 'naive', a Scheme, or a path to a scheme file."""
+    if start is None or start == "naive":
+        return Scheme(fmt, *fmt.naive_factors(), ring=Ring.GF2)
+    if isinstance(start, Scheme):
+        s = start
+    else:
+        s = read_json(Path(start))
+    if s.fmt != fmt:
+        raise DecompError(f"start scheme is for {s.fmt}, not {fmt}")
+    s = s.as_ring(Ring.GF2) if s.ring is not Ring.Q else s
+    if s.ring is not Ring.GF2:
+        raise DecompError("the flip solver starts from integral schemes (read mod 2)")
+    s.require_valid()
+    return s
+
+
+def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
+           lift, results, stop, progress=None):
+    """One walk until the target rank, the deadline, max_flips or `stop`.
+
+    Returns a dict with the best GF(2) scheme's arrays, its rank, the lifted
+    Z scheme (if asked and it lifts), counters and history. Runs in a worker
+    process, so it returns plain data.
+    """
+    fmt = Format(*fmt)
+    s0 = start_scheme(fmt, start)
+    cap = s0.rank + _EXTRA_TERMS
+    F = to_bits(s0, cap)
+    best_F = F.copy()
+    best_r = np.array([s0.rank], dtype=np.int64)
+    rng = np.array([np.uint64(seed * 0x9E3779B97F4A7C15 % (1 << 64) or 1)], dtype=np.uint64)
+    _rand_warm(rng)
+    counters = np.zeros(4, dtype=np.int64)
+    r = s0.rank
+    t0 = time.monotonic()
+    history = [(0.0, int(r))]
+    catalogue = Catalogue(results) if results else None
+    lifted = None
+    lift_message = ""
+    last_reported = r
+    interrupted = False
+    while True:
+        try:
+            r = flip_kernel.walk(F, r, target, steps_per_chunk, plateau, plus_margin, best_F, best_r, rng,
+                                 counters)
+        except KeyboardInterrupt:  # arrives between chunks; keep what was found
+            interrupted = True
+            break
+        if best_r[0] < last_reported:
+            last_reported = int(best_r[0])
+            history.append((time.monotonic() - t0, last_reported))
+            if catalogue is not None:
+                _store(catalogue, best_F, last_reported, fmt, seed, time.monotonic() - t0)
+        if progress is not None and progress(
+            {"rank": int(r), "best_rank": int(best_r[0]), "flips": int(counters[0]),
+             "plus_transitions": int(counters[2]), "seconds": time.monotonic() - t0}
+        ):
+            interrupted = True
+            break
+        if best_r[0] <= target:
+            if not lift:
+                break
+            gf2 = from_bits(best_F, int(best_r[0]), fmt, {})
+            res = lift_gf2(gf2)
+            lift_message = res.message
+            if res.scheme is not None:
+                lifted = res.scheme
+                break
+            # does not lift: start afresh from the start point with the same stream
+            F = to_bits(s0, cap)
+            r = s0.rank
+            best_F = F.copy()
+            best_r[0] = r
+            last_reported = r
+            counters[3] = 0
+        if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
+            break
+    return {
+        "F": best_F[:, : best_r[0]].copy(), "rank": int(best_r[0]), "seed": seed,
+        "flips": int(counters[0]), "reductions": int(counters[1]), "plus": int(counters[2]),
+        "seconds": time.monotonic() - t0, "history": history,
+        "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
+        "lift_message": lift_message, "interrupted": interrupted,
+    }
+
+
+def _rand_warm(rng):
+    for _ in range(4):
+        flip_kernel._rand(rng)
+
+
+def _store(catalogue: Catalogue, F, r, fmt, seed, seconds):
+    s = from_bits(F, r, fmt, {"method": "flip", "seed": seed, "seconds": round(seconds, 3)})
+    if s.verify().ok:
+        catalogue.add(s)
+
+
+def run(problem: Problem, start="naive", workers=1, plateau=50_000, plus_margin=1, chunk=200_000,
+        max_flips=None, lift=None, results=None, walkers=None) -> SolveResult:
+    fmt = problem.fmt
+    check_supported(fmt)
+    want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
+    lift = want_z if lift is None else bool(lift)
+    if want_z and not lift:
+        raise DecompError("over z the flip solver needs --lift (it walks over GF(2))")
+    start_scheme(fmt, start)  # fail fast on a bad start point
+    seed = 0 if problem.seed is None else int(problem.seed)
+    deadline = time.monotonic() + (problem.time_left() if problem.time_limit else 3600.0 * 24 * 365)
+    max_flips = int(max_flips) if max_flips else 1 << 62
+    nwalkers = int(walkers or max(1, workers))
+    jobs = [dict(fmt=fmt.dims, start=start, target=problem.rank, seed=seed * 1000 + w,
+                 steps_per_chunk=int(chunk), plateau=int(plateau), plus_margin=int(plus_margin),
+                 deadline=deadline, max_flips=max_flips, lift=lift, results=results)
+            for w in range(nwalkers)]
+    if nwalkers == 1 and problem.callback is not None:
+        jobs[0]["progress"] = problem.callback
+    best = None
+    totals = {"flips": 0, "reductions": 0, "plus_transitions": 0, "walkers": nwalkers}
+
+    def done(res):
+        return res["rank"] <= problem.rank and (not lift or res["lifted"] is not None)
+
+    for res in run_jobs(walker, jobs, int(workers), stop_on=done):
+        totals["flips"] += res["flips"]
+        totals["reductions"] += res["reductions"]
+        totals["plus_transitions"] += res["plus"]
+        if best is None or (done(res), -res["rank"]) > (done(best), -best["rank"]):
+            best = res
+    prov = {"method": "flip", "seed": best["seed"], "seconds": round(best["seconds"], 3)}
+    gf2 = from_bits(best["F"], best["rank"], fmt, prov)
+    scheme = gf2
+    message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"
+    extra = dict(totals, flips_per_second=totals["flips"] / max(1e-9, time.monotonic() - problem.start))
+    if lift:
+        extra["lift"] = best["lift_message"] or "not attempted (target not reached)"
+        if best["lifted"] is not None:
+            scheme = Scheme(fmt, *best["lifted"], ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
+            message += "; lifted to Z"
+        else:
+            scheme = None
+            message += f"; {extra['lift']}"
+    if scheme is not None and problem.ring is Ring.ZT and not scheme.verify(Ring.ZT).ok:
+        scheme, message = None, message + "; lifted coefficients leave {-1,0,1}"
+    elif scheme is not None and problem.ring is not scheme.ring:
+        scheme = scheme.as_ring(problem.ring)
+    reached = scheme is not None and scheme.rank <= problem.rank
+    timed_out = time.monotonic() >= deadline
+    status = "found" if reached else (
+        "interrupted" if best["interrupted"] else "time_limit" if timed_out else "not_found")
+    return SolveResult(reached, status, message, scheme, best["rank"], best["history"],
+                       method="flip", extra=extra)
+

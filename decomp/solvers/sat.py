@@ -1,0 +1,139 @@
+"""SAT solver over GF(2): find a scheme, prove none exists, or complete a
+partly fixed known scheme (the neighbourhood search of Heule, Kauers & Seidl).
+
+Budgets: CaDiCaL and Kissat ignore interrupt(), so the solver runs in
+conflict-budget slices (conf_budget + solve_limited) and the clock and the
+callback are checked between slices.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from pysat.formula import IDPool
+from pysat.solvers import Solver, SolverNames
+
+from ..core.errors import DecompError
+from ..core.io import read_json
+from ..core.lift import lift_gf2
+from ..core.rings import Ring
+from ..core.scheme import Scheme
+from . import sat_encoding as enc
+from .api import Problem, SolveResult
+
+# Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
+MAX_TRIPLE_VARS = 3_000_000
+_SLICE_CONFLICTS = 20_000
+
+
+def solver_names() -> list[str]:
+    return sorted(n for n in vars(SolverNames) if not n.startswith("_"))
+
+
+def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4):
+    """The whole CNF: returns (clauses, (u, v, w), pool)."""
+    pool = IDPool()
+    u, v, w = enc.factor_vars(pool, problem_fmt, rank)
+    clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk)
+    clauses += enc.nonzero_clauses(u, v, w)
+    if symmetry and not len(fix_terms):
+        clauses += enc.lex_clauses(pool, u, v, w)
+    if known is not None and len(fix_terms):
+        clauses += enc.fix_clauses(u, v, w, [np.asarray(m) for m in known.factors], fix_terms)
+    if max_factor_nnz:
+        clauses += enc.sparsity_clauses(pool, u, v, w, int(max_factor_nnz))
+    return clauses, (u, v, w), pool
+
+
+def _known_scheme(known, fmt) -> Scheme:
+    s = known if isinstance(known, Scheme) else read_json(Path(known))
+    if s.fmt != fmt:
+        raise DecompError(f"known scheme is for {s.fmt}, not {fmt}")
+    if s.ring is Ring.Q:
+        raise DecompError("a known scheme for SAT must have integer coefficients (read mod 2)")
+    return s.as_ring(Ring.GF2).require_valid()
+
+
+def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fraction=1 / 3,
+        max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4) -> SolveResult:
+    fmt, rank = problem.fmt, problem.rank
+    if solver not in solver_names():
+        raise DecompError(f"unknown SAT solver {solver!r}: valid solvers are {', '.join(solver_names())}")
+    if fmt.naive_rank ** 2 * rank > MAX_TRIPLE_VARS:
+        raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
+                          f"({fmt.naive_rank ** 2 * rank} product variables; limit {MAX_TRIPLE_VARS})")
+    if not 0 <= float(fix_fraction) <= 1:
+        raise DecompError(f"fix_fraction must be within [0, 1], got {fix_fraction}")
+    want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
+    lift = want_z if lift is None else bool(lift)
+    if want_z and not lift:
+        raise DecompError("over z the SAT solver needs lifting (it solves over GF(2))")
+    known_s, fix_terms = None, []
+    if known is not None:
+        known_s = _known_scheme(known, fmt)
+        n_fix = min(known_s.rank, rank, int(round(float(fix_fraction) * known_s.rank)))
+        rng = np.random.default_rng(problem.seed)
+        fix_terms = sorted(rng.choice(known_s.rank, size=n_fix, replace=False).tolist())
+    t0 = time.monotonic()
+    clauses, (u, v, w), pool = build(fmt, rank, symmetry, known_s, fix_terms, max_factor_nnz, int(chunk))
+    encode_s = time.monotonic() - t0
+    extra = {"solver": solver, "variables": pool.top, "clauses": len(clauses), "encode_seconds": encode_s,
+             "fixed_terms": len(fix_terms), "symmetry_breaking": bool(symmetry and not fix_terms)}
+    try:
+        sat = Solver(name=solver, bootstrap_with=clauses, with_proof=bool(proof))
+    except NotImplementedError:
+        raise DecompError(f"solver {solver!r} cannot write proofs; try glucose4 or lingeling") from None
+    with sat:
+        status, conflicts_used = _solve_in_slices(sat, problem, conflicts)
+        extra["solve_seconds"] = time.monotonic() - t0 - encode_s
+        extra["conflicts"] = conflicts_used
+        if status is True:
+            U, V, W = enc.decode(sat.get_model(), u, v, w)
+            prov = {"method": "sat", "seed": problem.seed, "seconds": round(time.monotonic() - t0, 3),
+                    "solver": solver}
+            scheme = Scheme(fmt, U, V, W, ring=Ring.GF2, provenance=prov)
+            message = f"found rank {rank} over gf2 with {solver}"
+            if lift:
+                lifted = lift_gf2(scheme)
+                extra["lift"] = lifted.message
+                if lifted.scheme is None:
+                    return SolveResult(False, "not_found", message + f"; {lifted.message}", None, rank,
+                                       [(extra["solve_seconds"], rank)], method="sat", extra=extra)
+                scheme = lifted.scheme if problem.ring is not Ring.Q else lifted.scheme.as_ring(Ring.Q)
+                message += "; lifted to Z"
+            return SolveResult(True, "found", message, scheme, rank, [(extra["solve_seconds"], rank)],
+                               method="sat", extra=extra)
+        if status is False:
+            if proof:
+                Path(proof).write_text("\n".join(sat.get_proof()) + "\n")
+                extra["proof"] = str(proof)
+            complete = not fix_terms and not max_factor_nnz
+            if complete:
+                msg = (f"no scheme of rank {rank} exists over GF(2) for {fmt} "
+                       f"(UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)")
+                return SolveResult(False, "infeasible", msg, None, None, method="sat", extra=extra)
+            return SolveResult(False, "not_found",
+                               f"no scheme of rank {rank} under the fixed terms / streamlining constraints",
+                               None, None, method="sat", extra=extra)
+        why = "time_limit" if problem.time_left() <= 0 else "interrupted"
+        return SolveResult(False, why, f"SAT solver stopped ({why}) after {conflicts_used} conflicts",
+                           None, None, method="sat", extra=extra)
+
+
+def _solve_in_slices(sat: Solver, problem: Problem, conflicts) -> tuple:
+    """True/False from the solver, or None when a budget or the callback ended it."""
+    used = 0
+    limit = int(conflicts) if conflicts else None
+    while True:
+        step = _SLICE_CONFLICTS if limit is None else min(_SLICE_CONFLICTS, limit - used)
+        if step <= 0:
+            return None, used
+        sat.conf_budget(step)
+        status = sat.solve_limited()
+        used += step
+        if status is not None:
+            return status, used
+        if problem.should_stop({"conflicts": used, "seconds": time.monotonic() - problem.start}):
+            return None, used
