@@ -220,6 +220,7 @@ def solve_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
+    proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
     option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
     store: bool = typer.Option(True, "--store/--no-store", help="add the scheme found to the catalogue"),
@@ -228,7 +229,8 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
-    for key, value in (("workers", workers), ("lift", lift), ("start", start)):
+    for key, value in (("workers", workers), ("lift", lift), ("start", start),
+                       ("proof", str(proof) if proof else None)):
         if value is not None:
             options[key] = value
     fmt = Format.parse(format)

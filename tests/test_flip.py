@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from decomp import solve
+from decomp.core.formats import Format
+from decomp.core.lift import lift_gf2
+from decomp.core.scheme import Scheme
+from decomp.core.store import Catalogue
+from decomp.solvers import flip, flip_kernel
+
+
+def test_bits_round_trip(alphatensor_f2):
+    s = next(x for x in alphatensor_f2 if x.fmt.dims == (3, 4, 5))
+    F = flip.to_bits(s, s.rank + 3)
+    back = flip.from_bits(F, s.rank, s.fmt, {})
+    assert back.fingerprint() == s.fingerprint()
+
+
+@pytest.mark.parametrize("fmt,rank,seed", [("2x2x2", 7, 1), ("3x3x3", 23, 1), ("3x3x3", 23, 7)])
+def test_walk_reaches_target_from_standard_algorithm(fmt, rank, seed):
+    res = solve(fmt, rank, method="flip", ring="gf2", seed=seed, time_limit=120)
+    assert res.success and res.scheme.rank == rank
+    assert res.scheme.verify().ok and res.scheme.ring.value == "gf2"
+    assert res.history[0][1] == Format.parse(fmt).naive_rank and res.history[-1][1] == rank
+
+
+def test_same_seed_same_result():
+    a = solve("3x3x3", 23, method="flip", ring="gf2", seed=5, time_limit=120)
+    b = solve("3x3x3", 23, method="flip", ring="gf2", seed=5, time_limit=120)
+    assert a.scheme.fingerprint() == b.scheme.fingerprint() and a.extra["flips"] == b.extra["flips"]
+
+
+def test_lifted_to_z():
+    res = solve("3x3x3", 23, method="flip", ring="z", seed=3, time_limit=120)
+    assert res.success and res.scheme.ring.value == "z" and res.scheme.verify().ok
+    assert res.scheme.provenance.get("lifted_from") == "gf2"
+
+
+def test_lift_refuses_mod2_only_scheme(alphatensor_f2):
+    s = next(x for x in alphatensor_f2 if x.fmt.dims == (4, 4, 4))
+    res = lift_gf2(s)
+    assert res.scheme is None and "does not lift" in res.message
+    ok = lift_gf2(next(x for x in alphatensor_f2 if x.fmt.dims == (3, 4, 5)))
+    assert ok.scheme is not None and ok.scheme.verify("z").ok
+
+
+@settings(max_examples=25, deadline=None)
+@given(dims=st.sampled_from([(2, 2, 2), (2, 2, 3), (2, 3, 3), (3, 3, 3)]), seed=st.integers(1, 10**9),
+       steps=st.integers(1, 3000), plateau=st.sampled_from([0, 5, 50]))
+def test_every_intermediate_scheme_verifies(dims, seed, steps, plateau):
+    """Random walks with flips, reductions and plus transitions never leave
+    the set of valid schemes: check the live state after each chunk."""
+    fmt = Format(*dims)
+    s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
+    cap = s.rank + 16
+    F = flip.to_bits(s, cap)
+    best = F.copy()
+    best_r = np.array([s.rank])
+    rng = np.array([np.uint64(seed)], dtype=np.uint64)
+    counters = np.zeros(4, dtype=np.int64)
+    r = s.rank
+    for _ in range(4):
+        r = flip_kernel.walk(F, r, 0, steps, plateau, 2, best, best_r, rng, counters)
+        assert flip.from_bits(F, r, fmt, {}).verify().ok
+        assert flip.from_bits(best, int(best_r[0]), fmt, {}).verify().ok
+    assert np.all(F[:, r:] == 0)
+
+
+def test_time_limit_keeps_best_and_stores_improvements(tmp_path):
+    res = solve("4x4x4", 40, method="flip", ring="gf2", seed=1, time_limit=2, results=str(tmp_path))
+    assert not res.success and res.status == "time_limit"
+    assert res.scheme is not None and res.scheme.verify().ok and res.best_rank < 64
+    stored = Catalogue(tmp_path).best_rank("4x4x4", "gf2")
+    assert stored == res.best_rank
+
+
+def test_callback_stops_walk():
+    calls = []
+
+    def cb(state):
+        calls.append(state)
+        return len(calls) >= 2
+
+    res = solve("4x4x4", 40, method="flip", ring="gf2", seed=1, callback=cb, chunk=1000)
+    assert res.status == "interrupted" and len(calls) == 2 and res.scheme.verify().ok
+
+
+def test_two_workers_through_the_pool():
+    res = solve("3x3x3", 23, method="flip", ring="gf2", seed=2, workers=2, time_limit=120)
+    assert res.success and res.scheme.verify().ok and res.extra["walkers"] == 2
+
+
+def test_start_from_stored_scheme(tmp_path, alphatensor_r):
+    from decomp.core.io import write_json
+    s = next(x for x in alphatensor_r if x.fmt.dims == (2, 2, 3))
+    path = tmp_path / "start.json"
+    write_json(s, path)
+    res = solve("2x2x3", 11, method="flip", ring="gf2", seed=1, start=str(path), time_limit=30)
+    assert res.success and res.scheme.rank == 11
+
+
+def test_too_large_for_one_word():
+    from decomp.core.errors import DecompError
+    with pytest.raises(DecompError, match="64-bit word"):
+        solve("9x9x9", 500, method="flip", ring="gf2")
