@@ -264,6 +264,112 @@ def solve_cmd(
 
 
 
+# ---------------------------------------------------------------- combine
+@app.command()
+def combine(
+    max_dim: int = typer.Option(12, "--max", help="largest dimension of the table (<= 16)"),
+    ring: RingName = typer.Option(RingName("z"), "--ring"),
+    recombine_max: int = typer.Option(10, "--recombine-max", help="largest target dimension tried by recombination"),
+    materialise: List[str] = typer.Option([], "--materialise", help="format to build as a verified scheme"),
+    out: Optional[Path] = typer.Option(None, "--out", help="file for the materialised scheme (one format)"),
+    store: bool = typer.Option(False, "--store/--no-store", help="add materialised schemes to the catalogue"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Best ranks for every format up to --max from the catalogue's schemes
+    by products, direct sums, permutations and recombination."""
+    from .core.recipes import build_table
+    from .table import build_rows, write_outputs
+
+    cat = _catalogue(results)
+    loaded = cat.load()
+    for path, msg in loaded.errors:
+        err.print(f"[yellow]skipped {path}: {msg}[/yellow]")
+    if out is not None and len(materialise) != 1:
+        raise DecompError("--out writes one scheme: give exactly one --materialise FORMAT")
+    table = build_table([s for _, s in loaded.schemes], max_dim=max_dim, ring=ring.value,
+                        recombine_max=recombine_max)
+    built = []
+    for text in materialise:
+        fmt = Format.parse(text)
+        s = table.materialise(fmt).require_valid()
+        built.append(s)
+        if out is not None:
+            write_json(s, out)
+        if store:
+            cat.add(s)
+    ranks = {d: r.rank for d, r in table.recipes.items() if 2 <= d[0] <= d[1] <= d[2]}
+    rows = build_rows(cat, ring.value, combined=ranks, max_dim=max_dim)
+    if cat.root.exists() or store:
+        write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
+    if json_out:
+        _emit_json({"ring": ring.value, "max": max_dim, "seconds": round(table.seconds, 3),
+                    "ranks": {str(Format(*d)): r for d, r in sorted(ranks.items())},
+                    "materialised": [{"format": str(s.fmt), "rank": s.rank, "valid": s.verify().ok}
+                                     for s in built]})
+        return 0
+    console.print(f"combination table up to {max_dim} over {ring.value} in {table.seconds:.1f} s "
+                  f"from {len(table.bases)} stored formats")
+    _print_rows(rows)
+    for s in built:
+        console.print(f"materialised {s.fmt} rank {s.rank}: {s.verify()}" + (f" -> {out}" if out else ""))
+        for line in table.explain(s.fmt):
+            console.print("  " + line, highlight=False)
+    return 0
+
+
+def _print_rows(rows) -> None:
+    from .table import HEADER, _cells
+
+    t = Table()
+    for col in HEADER:
+        if col != "source":
+            t.add_column(col, justify="right" if col not in ("format", "ring") else "left", no_wrap=True)
+    for r in rows:
+        cells = _cells(r)
+        del cells[3]
+        gap = r.gap
+        style = None if gap is None else "green" if gap <= 0 else "yellow"
+        t.add_row(*cells, style=style)
+    console.print(t)
+
+
+@app.command()
+def table(
+    ring: RingName = typer.Option(RingName("z"), "--ring"),
+    max_dim: int = typer.Option(12, "--max"),
+    combined: bool = typer.Option(True, "--combined/--no-combined", help="include the combination DP column"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write a heat map PNG of our rank - best known"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Our best rank per format and method next to the best known ranks;
+    also written to <results>/TABLE.md and table.csv."""
+    from .core.recipes import build_table
+    from .table import build_rows, plot_gaps, write_outputs
+
+    cat = _catalogue(results)
+    ranks = None
+    if combined:
+        schemes = [s for _, s in cat.load().schemes]
+        tab = build_table(schemes, max_dim=max_dim, ring=ring.value, recombine_max=min(8, max_dim))
+        ranks = {d: r.rank for d, r in tab.recipes.items()
+                 if 2 <= d[0] <= d[1] <= d[2] and r.kind != "naive"}
+    rows = build_rows(cat, ring.value, combined=ranks, max_dim=max_dim)
+    if not rows:
+        raise DecompError(f"the catalogue {cat.root} has no scheme usable over {ring.value}")
+    write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
+    if plot is not None:
+        plot_gaps(rows, plot)
+    if json_out:
+        _emit_json([{"format": str(r.fmt), "ring": r.ring, "best_known": r.best_known, "source": r.source,
+                     "ours": r.ours, "best": r.best, "gap": r.gap, "seconds": r.seconds} for r in rows])
+        return 0
+    _print_rows(rows)
+    console.print(f"wrote {cat.root / 'TABLE.md'} and {cat.root / 'table.csv'}" + (f" and {plot}" if plot else ""))
+    return 0
+
+
 # ------------------------------------------------------------------- demo
 @app.command()
 def demo(results: Optional[Path] = ResultsOpt):

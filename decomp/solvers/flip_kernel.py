@@ -179,7 +179,70 @@ def _merge_tail(t, u, r, changed, F, keys, cnt, head, nxt, prv, slot_of, hist, k
 
 
 @njit(cache=True)
-def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters):
+def _reduce_dependent(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
+    """One general reduction if any group (terms sharing a factor a in some
+    mode) has linearly dependent vectors in another mode: with
+    x_0 = x_1 + ... + x_s over the group members involved,
+      sum_t a(x)x_t(x)y_t = sum_{t>0} a(x)x_t(x)(y_t + y_0),
+    one term fewer. Pairs (equal vectors) are the case s = 1.
+    Returns the new rank (r when nothing was found)."""
+    members = np.empty(64, dtype=np.int64)
+    vecs = np.empty(64, dtype=np.uint64)
+    combo = np.empty(64, dtype=np.uint64)
+    for mode in range(3):
+        for t in range(r):
+            s = slot_of[mode, t]
+            if head[mode, s] != t or cnt[mode, s] < 3:
+                continue  # visit each group once, from its head
+            k = 0
+            u = t
+            while u >= 0 and k < 64:
+                members[k] = u
+                k += 1
+                u = nxt[mode, u]
+            for side in range(2):
+                mx = (mode + 1 + side) % 3
+                my = (mode + 2 - side) % 3
+                # Gaussian elimination with a record of which members were combined
+                for q in range(k):
+                    vecs[q] = F[mx, members[q]]
+                    combo[q] = np.uint64(1) << np.uint64(q)
+                for q in range(k):
+                    v = vecs[q]
+                    c = combo[q]
+                    for p in range(q):
+                        if vecs[p] != 0:
+                            low = vecs[p] & (~vecs[p] + np.uint64(1))
+                            if v & low:
+                                v ^= vecs[p]
+                                c ^= combo[p]
+                    if v == 0:
+                        # members in c sum to zero in mode mx; drop member q
+                        t0 = members[q]
+                        y0 = F[my, t0]
+                        for p in range(q):
+                            if (c >> np.uint64(p)) & np.uint64(1):
+                                tp = members[p]
+                                _set(my, tp, F[my, tp] ^ y0, F, keys, cnt, head, nxt, prv, slot_of, hist,
+                                     kmax, used, shift, mask)
+                        r = _delete(t0, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift,
+                                    mask)
+                        # a summed y may have become zero
+                        p = 0
+                        while p < r:
+                            if F[0, p] == 0 or F[1, p] == 0 or F[2, p] == 0:
+                                r = _delete(p, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used,
+                                            shift, mask)
+                            else:
+                                p += 1
+                        return r
+                    vecs[q] = v
+                    combo[q] = c
+    return r
+
+
+@njit(cache=True)
+def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every=256):
     """Run up to max_steps moves from the scheme in F[:, :r].
 
     plateau: flips without a reduction before a plus transition (0: never);
@@ -257,6 +320,8 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
             r = _try_merge(hi, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
         if lo >= 0 and lo < r and r == before:
             r = _try_merge(lo, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+        if r == before and scan_every > 0 and counters[0] % scan_every == 0:
+            r = _reduce_dependent(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
         if r < before:
             counters[1] += 1
             counters[3] = 0

@@ -1,0 +1,171 @@
+"""The combination DP: lowest rank reachable for every format up to N from
+a set of schemes, by permutation, direct sums, Kronecker products and
+recombination, with a recipe tree that can be materialised and verified.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import combine as cb
+from . import symmetry as sym
+from .errors import DecompError
+from .formats import Format
+from .rings import Ring, implies
+from .scheme import Scheme
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the best rank of one (oriented) format is reached.
+
+    kind: 'naive' | 'stored' (a given scheme, permuted) | 'sum' (detail: axis,
+    children: the two parts) | 'product' (children: outer, inner) |
+    'recombine' (detail: base index and block allocation, children: the
+    distinct padded block formats).
+    """
+
+    dims: tuple[int, int, int]
+    rank: int
+    kind: str
+    children: tuple = ()
+    detail: tuple = ()
+
+
+@dataclass
+class CombinationTable:
+    max_dim: int
+    ring: Ring
+    recipes: dict = field(default_factory=dict)
+    bases: list = field(default_factory=list)  # Scheme inputs, in the wanted ring
+    seconds: float = 0.0
+
+    def rank(self, fmt) -> int:
+        return self.recipes[Format.parse(fmt).dims].rank
+
+    def recipe(self, fmt) -> Recipe:
+        dims = Format.parse(fmt).dims
+        if dims not in self.recipes:
+            raise DecompError(f"{Format(*dims)} is outside this table (max dimension {self.max_dim})")
+        return self.recipes[dims]
+
+    def explain(self, fmt, depth: int = 0) -> list[str]:
+        r = self.recipe(fmt)
+        name = f"{Format(*r.dims)} rank {r.rank}: "
+        if r.kind == "naive":
+            text = "standard algorithm"
+        elif r.kind == "stored":
+            s = self.bases[r.detail[0]]
+            text = f"stored {s.fmt} scheme ({s.provenance.get('source') or s.provenance.get('method')})"
+        elif r.kind == "sum":
+            text = f"direct sum along {cb.AXES[r.detail[0]]}"
+        elif r.kind == "product":
+            text = "product"
+        else:
+            text = f"recombination of stored {self.bases[r.detail[0]].fmt} with blocks {r.detail[1]}"
+        lines = ["  " * depth + name + text]
+        if r.kind in ("sum", "product") or (r.kind == "recombine" and depth < 1):
+            for child in r.children:
+                lines += self.explain(child, depth + 1)
+        return lines
+
+    # ---------------------------------------------------------- materialise
+    def materialise(self, fmt, cache: dict | None = None) -> Scheme:
+        """Build the scheme the recipe describes (verified by the caller)."""
+        cache = {} if cache is None else cache
+        r = self.recipe(fmt)
+        if r.dims in cache:
+            return cache[r.dims]
+        if r.kind == "naive":
+            f = Format(*r.dims)
+            out = Scheme(f, *f.naive_factors(), ring=self.ring, provenance={"method": "naive"})
+        elif r.kind == "stored":
+            out = sym.permute(self.bases[r.detail[0]], r.dims)
+        elif r.kind == "sum":
+            a, b = (self.materialise(c, cache) for c in r.children)
+            out = cb.direct_sum(a, b, r.detail[0])
+        elif r.kind == "product":
+            a, b = (self.materialise(c, cache) for c in r.children)
+            out = cb.product(a, b)
+        else:
+            base = self.bases[r.detail[0]]
+            out = cb.recombine(base, r.detail[1], lambda f: self.materialise(f.dims, cache))
+        if out.rank != r.rank:
+            raise DecompError(f"internal: recipe for {Format(*r.dims)} promised rank {r.rank}, built {out.rank}")
+        cache[r.dims] = out
+        return out
+
+
+def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
+                recombine_bases: int = 12, max_fillings: int = 120) -> CombinationTable:
+    """Dynamic programme over every oriented format with dimensions <= max_dim.
+
+    schemes: valid schemes (any ring implying `ring`); the best per format is
+    used, all orientations. Recombination is tried for targets whose largest
+    dimension is <= recombine_max, with up to `recombine_bases` base schemes
+    (the lowest rank per small format, dims <= 4), and allocations bounded
+    by max_fillings per axis.
+    """
+    t0 = time.monotonic()
+    ring = Ring.parse(ring)
+    if not 1 <= max_dim <= 16:
+        raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
+    bases: list[Scheme] = []
+    best_stored: dict = {}
+    for s in schemes:
+        if not implies(s.ring, ring) and s.ring is not ring:
+            continue
+        if max(s.fmt.dims) > max_dim:
+            continue
+        s = s if s.ring is ring or ring is Ring.Q else s.as_ring(ring)
+        key = tuple(sorted(s.fmt.dims))
+        if key not in best_stored or s.rank < bases[best_stored[key]].rank:
+            best_stored[key] = len(bases)
+            bases.append(s)
+    table = CombinationTable(max_dim, ring, {}, bases)
+    N = max_dim
+    R = np.zeros((N + 1, N + 1, N + 1), dtype=np.int64)  # 0 where a size is 0
+    order = sorted(itertools.product(range(1, N + 1), repeat=3), key=lambda d: (d[0] * d[1] * d[2], d))
+    small = sorted((i for key, i in best_stored.items() if max(key) <= 4 and min(key) >= 2),
+                   key=lambda i: bases[i].rank)[:recombine_bases]
+    for dims in order:
+        n, m, p = dims
+        best = Recipe(dims, n * m * p, "naive")
+        key = tuple(sorted(dims))
+        if key in best_stored and bases[best_stored[key]].rank < best.rank:
+            best = Recipe(dims, bases[best_stored[key]].rank, "stored", (), (best_stored[key],))
+        for axis in range(3):
+            for cut in range(1, dims[axis] // 2 + 1):
+                a, b = list(dims), list(dims)
+                a[axis], b[axis] = cut, dims[axis] - cut
+                value = R[tuple(a)] + R[tuple(b)]
+                if value < best.rank:
+                    best = Recipe(dims, int(value), "sum", (tuple(a), tuple(b)), (axis,))
+        for a in _divisors(n):
+            for b in _divisors(m):
+                for c in _divisors(p):
+                    inner = (n // a, m // b, p // c)
+                    if (a, b, c) in ((1, 1, 1), dims):
+                        continue
+                    value = R[a, b, c] * R[inner]
+                    if value < best.rank:
+                        best = Recipe(dims, int(value), "product", ((a, b, c), inner))
+        R[dims] = best.rank
+        if max(dims) <= recombine_max:
+            for i in small:
+                res = cb.best_recombination(bases[i], dims, R, max_fillings=max_fillings)
+                if res is not None and res[0] < best.rank:
+                    children = tuple(sorted({f for f in cb.term_formats(bases[i], res[1]) if min(f) > 0}))
+                    best = Recipe(dims, res[0], "recombine", children, (i, res[1]))
+            R[dims] = best.rank
+        table.recipes[dims] = best
+    table.seconds = time.monotonic() - t0
+    return table
+
+
+def _divisors(k: int) -> list[int]:
+    return [d for d in range(1, k + 1) if k % d == 0]

@@ -1,0 +1,141 @@
+"""Comparison tables: our best rank per format and method against the best
+known ranks (records.csv), as rows for the terminal, Markdown, CSV and a
+heat map."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from .core.formats import Format
+from .core.errors import DecompError
+from .core.io import atomic_write_bytes, read_json
+from .core.records import best_known
+from .core.rings import Ring, implies
+from .core.store import Catalogue
+
+METHOD_COLUMNS = ("als", "sat", "flip", "rl", "combined", "import")
+
+
+@dataclass
+class Row:
+    fmt: Format
+    ring: str
+    best_known: int | None
+    source: str
+    ours: dict  # method -> rank
+    seconds: float | None  # time of our best scheme, where recorded
+
+    @property
+    def best(self) -> int | None:
+        return min(self.ours.values()) if self.ours else None
+
+    @property
+    def gap(self) -> int | None:
+        if self.best is None or self.best_known is None:
+            return None
+        return self.best - self.best_known
+
+
+def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max_dim: int | None = None) -> list[Row]:
+    """One row per format with a stored scheme usable over `ring` (and per
+    format of `combined`, a {dims: rank} map from the combination DP)."""
+    ring = Ring.parse(ring)
+    per: dict = {}
+    for e in catalogue.entries():
+        if not implies(e.ring, ring) and e.ring is not ring:
+            continue
+        key = tuple(sorted(e.fmt.dims))
+        if (max_dim and max(key) > max_dim) or min(key) < 2:
+            continue
+        per.setdefault(key, []).append(e)
+    rows = []
+    keys = set(per) | set(tuple(sorted(k)) for k in (combined or {}))
+    for key in sorted(keys, key=lambda d: (d[0] * d[1] * d[2], d)):
+        ours, seconds = {}, None
+        for e in per.get(key, []):
+            try:
+                s = read_json(e.path)
+            except DecompError:  # a corrupt file is reported by `decomp list`, skipped here
+                continue
+            method = str(s.provenance.get("method") or "import")
+            method = method if method in METHOD_COLUMNS else "import"
+            if method not in ours or s.rank < ours[method]:
+                ours[method] = s.rank
+                if s.rank == min(ours.values()):
+                    seconds = s.provenance.get("seconds")
+        if combined and key in {tuple(sorted(k)) for k in combined}:
+            value = min(v for k, v in combined.items() if tuple(sorted(k)) == key)
+            if "combined" not in ours or value < ours["combined"]:
+                ours["combined"] = value
+        rec = best_known(key, ring.value)
+        rows.append(Row(Format(*key), ring.value, rec.rank if rec else None, rec.source if rec else "",
+                        ours, seconds))
+    return rows
+
+
+HEADER = ["format", "ring", "best known", "source", *METHOD_COLUMNS, "ours", "gap", "seconds"]
+
+
+def _cells(row: Row) -> list[str]:
+    def fmt(v):
+        return "" if v is None else str(v)
+
+    return [str(row.fmt), row.ring, fmt(row.best_known), row.source,
+            *[fmt(row.ours.get(m)) for m in METHOD_COLUMNS], fmt(row.best),
+            "" if row.gap is None else f"{row.gap:+d}",
+            "" if row.seconds is None else f"{float(row.seconds):.2f}"]
+
+
+def to_markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: list[Row]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(HEADER)
+    for r in rows:
+        w.writerow(_cells(r))
+    return buf.getvalue()
+
+
+def write_outputs(rows: list[Row], markdown_path, csv_path) -> None:
+    atomic_write_bytes(markdown_path, to_markdown(rows).encode())
+    atomic_write_bytes(csv_path, to_csv(rows).encode())
+
+
+def plot_gaps(rows: list[Row], path) -> None:
+    """Heat map of (our rank - best known) over formats n<=m (one panel per p)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from .core.errors import MissingDependencyError
+
+        raise MissingDependencyError("--plot needs matplotlib: pip install 'decomp[plot]'") from None
+    import numpy as np
+
+    have = [r for r in rows if r.gap is not None]
+    if not have:
+        from .core.errors import DecompError
+
+        raise DecompError("no format has both our rank and a best known rank to plot")
+    labels = [str(r.fmt) for r in have]
+    gaps = np.array([[r.gap] for r in have], dtype=float).T
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(labels)), 2.2))
+    im = ax.imshow(gaps, cmap="RdYlGn_r", aspect="auto", vmin=min(0, gaps.min()), vmax=max(1, gaps.max()))
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks([])
+    ax.set_title(f"our rank - best known ({have[0].ring}); 0 = record matched")
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
