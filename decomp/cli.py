@@ -370,6 +370,176 @@ def table(
     return 0
 
 
+# ------------------------------------------------------------ code & speed
+class Lang(str, enum.Enum):
+    numpy = "numpy"
+    torch = "torch"
+
+
+def _stored_for_code(cat: Catalogue, fmt: Format, rank: Optional[int], scheme_file: Optional[Path]):
+    """The lowest-rank stored z/q scheme of fmt (or the given file's)."""
+    if scheme_file is not None:
+        schemes = read_schemes(scheme_file)
+        s = next((x for x in schemes if x.fmt == fmt), None)
+        if s is None:
+            raise DecompError(f"{scheme_file} holds no scheme for {fmt}")
+        return s
+    candidates = [s for _, s in cat.load(fmt).schemes if s.ring is not Ring.GF2]
+    if rank is not None:
+        candidates = [s for s in candidates if s.rank <= rank]
+    if not candidates:
+        raise DecompError(f"no stored scheme over z or q for {fmt}" + (f" with rank <= {rank}" if rank else "")
+                          + f" in {cat.root} (GF(2) schemes must be lifted first)")
+    return min(candidates, key=lambda s: (s.rank, s.additions))
+
+
+@app.command()
+def codegen(
+    format: str = typer.Argument(..., help="format of a stored scheme, e.g. 2x2x2"),
+    lang: Lang = typer.Option(Lang.numpy, "--lang"),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="write the module here (default: print)"),
+    rank: Optional[int] = typer.Option(None, "--rank", help="use a stored scheme of at most this rank"),
+    scheme: Optional[Path] = typer.Option(None, "--scheme", help="use this scheme file instead of the catalogue"),
+    cse: bool = typer.Option(True, "--cse/--no-cse", help="common-subexpression elimination of additions"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Generate Python source of matmul(A, B) for a scheme (numpy or torch)."""
+    from .core.codegen import generate
+    from .core.execute import stability
+    from .core.io import atomic_write_bytes
+
+    fmt = Format.parse(format)
+    s = _stored_for_code(_catalogue(results), fmt, rank, scheme)
+    gen = generate(s, lang.value, cse)
+    stab = stability(s)
+    if out is not None:
+        atomic_write_bytes(out, gen.source.encode())
+    if json_out:
+        _emit_json({"format": str(fmt), "rank": s.rank, "lang": lang.value, "additions_before": gen.additions_before,
+                    "additions_after": gen.additions_after, "out": str(out) if out else None, **stab,
+                    "source": None if out else gen.source})
+    elif out is None:
+        sys.stdout.write(gen.source)
+    else:
+        console.print(f"wrote {out}: {fmt} rank {s.rank}, additions {gen.additions_before} -> "
+                      f"{gen.additions_after} after CSE; e_max {stab['e_max']:g}, q_max {stab['q_max']}, "
+                      f"growth {stab['growth']:.2f}")
+    return 0
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise DecompError(f"{what} must be a comma-separated list of integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise DecompError(f"{what} must be positive integers, got {text!r}")
+    return values
+
+
+@app.command("bench")
+def bench_cmd(
+    format: str = typer.Argument(..., help="format of a stored scheme, e.g. 2x2x2"),
+    sizes: str = typer.Option("1024,2048", "--sizes"),
+    levels: str = typer.Option("1", "--levels"),
+    dtype: str = typer.Option("float32", "--dtype"),
+    device: Optional[str] = typer.Option(None, "--device", help="run with torch on this device (cpu, cuda)"),
+    repeats: int = typer.Option(3, "--repeats"),
+    rank: Optional[int] = typer.Option(None, "--rank"),
+    scheme: Optional[Path] = typer.Option(None, "--scheme"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write a speed-up vs size chart (PNG)"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Time a scheme (recursive, padded) against the library matmul in one run."""
+    from .speed import benchmark
+
+    if dtype not in ("float32", "float64"):
+        raise DecompError(f"--dtype must be float32 or float64, got {dtype!r}")
+    fmt = Format.parse(format)
+    s = _stored_for_code(_catalogue(results), fmt, rank, scheme)
+    rows = benchmark(s, _int_list(sizes, "--sizes"), _int_list(levels, "--levels"), dtype, device, repeats)
+    data = [{"size": t.size, "levels": t.levels, "seconds": t.ours, "baseline_seconds": t.baseline,
+             "speedup": t.speedup, "max_rel_error": t.error} for t in rows]
+    if plot is not None:
+        _plot_speedups(data, plot, f"{fmt} rank {s.rank} vs {'numpy' if device is None else 'torch'}.matmul")
+    if json_out:
+        _emit_json({"format": str(fmt), "rank": s.rank, "dtype": dtype, "device": device or "numpy",
+                    "rows": data})
+        return 0
+    t = Table(title=f"{fmt} rank {s.rank} vs {'numpy' if device is None else 'torch'}.matmul ({dtype})")
+    for col in ("size", "levels", "ours (s)", "baseline (s)", "speed-up", "max rel. error"):
+        t.add_column(col, justify="right")
+    for d in data:
+        t.add_row(str(d["size"]), str(d["levels"]), f"{d['seconds']:.3f}", f"{d['baseline_seconds']:.3f}",
+                  f"{d['speedup']:.3f}x", f"{d['max_rel_error']:.2e}")
+    console.print(t)
+    return 0
+
+
+def _plot_speedups(data, path: Path, title: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingDependencyError("--plot needs matplotlib: pip install 'decomp[plot]'") from None
+    import io as _io
+
+    from .core.io import atomic_write_bytes
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for L in sorted({d["levels"] for d in data}):
+        pts = [d for d in data if d["levels"] == L]
+        ax.plot([d["size"] for d in pts], [d["speedup"] for d in pts], marker="o", label=f"{L} level(s)")
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xlabel("matrix size")
+    ax.set_ylabel("speed-up vs library matmul")
+    ax.set_title(title)
+    ax.legend()
+    buf = _io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=120)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+@app.command()
+def tune(
+    format: str = typer.Argument(...),
+    size: int = typer.Option(1024, "--size"),
+    levels: int = typer.Option(1, "--levels"),
+    dtype: str = typer.Option("float32", "--dtype"),
+    device: Optional[str] = typer.Option(None, "--device"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Among the stored schemes of a format's best rank, find the fastest here."""
+    from .speed import tune as tune_schemes
+
+    fmt = Format.parse(format)
+    cat = _catalogue(results)
+    best = _stored_for_code(cat, fmt, None, None)
+    same = [s for _, s in cat.load(fmt).schemes if s.ring is not Ring.GF2 and s.rank == best.rank]
+    ranked = tune_schemes(same, size, levels, dtype, device)
+    rows = [{"fingerprint": s.fingerprint()[:16], "rank": s.rank, "additions": s.additions,
+             "seconds": t.ours, "speedup": t.speedup, "source": s.provenance.get("source")} for s, t in ranked]
+    if json_out:
+        _emit_json({"format": str(fmt), "size": size, "levels": levels, "schemes": rows})
+        return 0
+    t = Table(title=f"{len(rows)} scheme(s) of {fmt} rank {best.rank} at size {size}, {levels} level(s)")
+    for col in ("scheme", "additions", "seconds", "speed-up", "source"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["fingerprint"], str(r["additions"]), f"{r['seconds']:.3f}", f"{r['speedup']:.3f}x",
+                  str(r["source"] or ""))
+    console.print(t)
+    console.print(f"fastest on this machine: {rows[0]['fingerprint']}")
+    return 0
+
+
 # ------------------------------------------------------------------- demo
 @app.command()
 def demo(results: Optional[Path] = ResultsOpt):

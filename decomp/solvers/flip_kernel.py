@@ -141,6 +141,21 @@ def _delete(t, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift
     return r - 1
 
 
+@njit(cache=True, inline="always")
+def _has_merge(t, F, head, nxt, slot_of):
+    """Cheap read-only test: does term t share two factors with another term?
+    Lets the walk skip the (rarely useful) call to _try_merge."""
+    for mode in range(3):
+        m1 = (mode + 1) % 3
+        m2 = (mode + 2) % 3
+        u = head[mode, slot_of[mode, t]]
+        while u >= 0:
+            if u != t and (F[m1, u] == F[m1, t] or F[m2, u] == F[m2, t]):
+                return True
+            u = nxt[mode, u]
+    return False
+
+
 @njit(cache=True)
 def _try_merge(t, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
     """If term t equals another term in two modes, merge them:
@@ -316,9 +331,9 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
         if F[0, lo] == 0 or F[1, lo] == 0 or F[2, lo] == 0:
             r = _delete(lo, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
             lo = -1
-        if hi >= 0 and hi < r:
+        if hi >= 0 and hi < r and _has_merge(hi, F, head, nxt, slot_of):
             r = _try_merge(hi, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        if lo >= 0 and lo < r and r == before:
+        if lo >= 0 and lo < r and r == before and _has_merge(lo, F, head, nxt, slot_of):
             r = _try_merge(lo, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
         if r == before and scan_every > 0 and counters[0] % scan_every == 0:
             r = _reduce_dependent(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)

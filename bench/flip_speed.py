@@ -1,0 +1,105 @@
+"""Flip-graph benchmark: flips per second per core of the numba kernel next
+to a plain-Python reference walk (same moves, dict-of-sets groups) measured
+in the same run, and time-to-target from the standard algorithm over seeds.
+
+    python bench/flip_speed.py            # full (several minutes)
+    python bench/flip_speed.py --quick    # a smaller budget
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+import numpy as np
+
+from decomp import solve
+from decomp.core.formats import Format
+from decomp.core.scheme import Scheme
+from decomp.solvers import flip, flip_kernel
+
+
+def reference_walk(fmt: Format, flips: int, seed: int) -> float:
+    """Plain-Python flips (no reductions): terms as int bit masks, one dict
+    of value -> set of terms per mode; returns flips per second."""
+    s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
+    F = flip.to_bits(s, s.rank)
+    terms = [[int(F[m, t]) for m in range(3)] for t in range(s.rank)]
+    groups = [dict() for _ in range(3)]
+    for t, term in enumerate(terms):
+        for m in range(3):
+            groups[m].setdefault(term[m], set()).add(t)
+    rnd = random.Random(seed)
+    t0 = time.perf_counter()
+    done = 0
+    while done < flips:
+        m = rnd.randrange(3)
+        i = rnd.randrange(len(terms))
+        partners = groups[m][terms[i][m]]
+        if len(partners) < 2:
+            continue
+        j = rnd.choice([x for x in partners if x != i])
+        m1, m2 = (m + 1) % 3, (m + 2) % 3
+        for t, mode, new in ((i, m2, terms[i][m2] ^ terms[j][m2]), (j, m1, terms[j][m1] ^ terms[i][m1])):
+            groups[mode][terms[t][mode]].discard(t)
+            terms[t][mode] = new
+            groups[mode].setdefault(new, set()).add(t)
+        if terms[i][m2] == 0 or terms[j][m1] == 0:
+            break  # a reduction: the reference stops here, flips so far are counted
+        done += 1
+    return done / (time.perf_counter() - t0)
+
+
+def kernel_rate(fmt: Format, flips: int, seed: int) -> float:
+    s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
+    cap = s.rank + 16
+    F = flip.to_bits(s, cap)
+    best, best_r = F.copy(), np.array([s.rank])
+    rng = np.array([np.uint64(seed)], dtype=np.uint64)
+    counters = np.zeros(4, dtype=np.int64)
+    flip_kernel.walk(F.copy(), s.rank, 0, 100, 0, 1, best.copy(), best_r.copy(), rng, counters.copy())  # compile
+    t0 = time.perf_counter()
+    flip_kernel.walk(F, s.rank, 0, flips, 0, 1, best, best_r, rng, counters)
+    return counters[0] / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int, default=None)
+    ap.add_argument("--time-limit", type=float, default=None)
+    args = ap.parse_args()
+    seeds = args.seeds or (2 if args.quick else 5)
+    limit = args.time_limit or (60 if args.quick else 300)
+    print("## flips per second per core (one walker, GF(2), no plus transitions)\n")
+    print("| format | numba kernel | plain Python | ratio |")
+    print("|---|---|---|---|")
+    for dims in ((3, 3, 3), (4, 4, 4), (5, 5, 5)):
+        fmt = Format(*dims)
+        ours = kernel_rate(fmt, 2_000_000 if args.quick else 10_000_000, 1)
+        ref = reference_walk(fmt, 20_000 if args.quick else 100_000, 1)
+        print(f"| {fmt} | {ours / 1e6:.2f} M/s | {ref / 1e6:.3f} M/s | {ours / ref:.0f}x |", flush=True)
+    print(f"\n## time to target from the standard algorithm ({seeds} seeds, limit {limit:.0f} s each, 1 walker)\n")
+    print("| format | target (gf2) | reached | median s | min s | max s |")
+    print("|---|---|---|---|---|---|")
+    targets = [("3x3x3", 23), ("2x3x4", 20), ("3x4x4", 38), ("4x4x4", 49), ("4x4x5", 61)]
+    if args.quick:
+        targets = targets[:4]
+    for text, rank in targets:
+        times, reached = [], 0
+        for seed in range(1, seeds + 1):
+            res = solve(text, rank, method="flip", ring="gf2", seed=seed, time_limit=limit)
+            if res.success:
+                reached += 1
+                times.append(res.wall_time)
+        if times:
+            print(f"| {text} | {rank} | {reached}/{seeds} | {statistics.median(times):.2f} | "
+                  f"{min(times):.2f} | {max(times):.2f} |", flush=True)
+        else:
+            print(f"| {text} | {rank} | 0/{seeds} | - | - | - |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
