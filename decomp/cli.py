@@ -202,6 +202,12 @@ def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, qui
             if "flips" in state:
                 parts.append(f"{state['flips'] / secs / 1e6:.2f} M flips/s")
                 parts.append(f"plus transitions {state.get('plus_transitions', 0)}")
+            if "restart" in state:
+                parts = [f"restart {state['restart']}/{options.get('restarts', 20)}",
+                         f"numeric fits {state['numeric_fits']}", f"exact {state['exact']}",
+                         f"best residual {state['best_residual']:.1e}"]
+            if "conflicts" in state:
+                parts = [f"{state['conflicts']} conflicts", f"{secs:.0f} s"]
             status.update(f"{method} {fmt} -> {rank}: " + ", ".join(parts))
             return False
 
@@ -220,6 +226,7 @@ def solve_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
+    restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
     proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
     option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
@@ -229,7 +236,7 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
-    for key, value in (("workers", workers), ("lift", lift), ("start", start),
+    for key, value in (("workers", workers), ("lift", lift), ("start", start), ("restarts", restarts),
                        ("proof", str(proof) if proof else None)):
         if value is not None:
             options[key] = value
@@ -251,6 +258,11 @@ def solve_cmd(
     else:
         colour = "green" if res.success else "yellow"
         console.print(f"[{colour}]{res.status}[/{colour}]: {res.message}")
+        summary = {k: res.extra[k] for k in ("restarts", "numeric_fits", "exact", "best_residual", "flips",
+                                             "plus_transitions", "lift", "conflicts") if k in res.extra}
+        if summary:
+            console.print(", ".join(f"{k.replace('_', ' ')}: {v:.2e}" if isinstance(v, float) else
+                                    f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()), highlight=False)
         if res.scheme is not None:
             s = res.scheme
             console.print(f"{fmt} rank {s.rank} over {s.ring.value}: {s.verify()}; "

@@ -204,5 +204,11 @@ register(Method("sat", "decomp.solvers.sat",
                  "max_factor_nnz": None, "conflicts": None, "lift": None, "proof": None, "chunk": 4},
                 (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
                 summary="Brent equations as CNF over GF(2) with python-sat; UNSAT proves impossibility"))
+register(Method("als", "decomp.solvers.als",
+                {"restarts": 20, "max_iter": 3000, "tol": 1e-12, "regularisation": (1e-2, 1e-3, 1e-4, 0.0),
+                 "coefficients": None, "fit_tol": 1e-6, "max_norm": 1e3, "backend": "numpy",
+                 "keep_going": False},
+                (Ring.Z, Ring.ZT, Ring.Q),
+                summary="tensorly CP-ALS with regularisation schedule, snapped to exact coefficients"))
 register(Method("naive", "decomp.solvers.naive", {}, _ALL_RINGS,
                 summary="the standard algorithm with n*m*p products"))

@@ -1,0 +1,42 @@
+import pytest
+
+from decomp import solve
+from decomp.core.errors import DecompError
+
+
+def test_2x2x2_rank7_exact_with_fixed_seed():
+    res = solve("2x2x2", 7, method="als", ring="z", seed=1, restarts=10)
+    assert res.success and res.scheme.ring.value == "z" and res.scheme.verify().ok
+    assert res.extra["exact"] >= 1 and res.extra["numeric_fits"] >= res.extra["exact"]
+
+
+def test_near_solution_never_reported(monkeypatch):
+    """A numeric fit that rounds to a wrong scheme must not become a success."""
+    from decomp.solvers import als
+
+    def bad_discretise(T, factors, values, **kw):
+        out = [f.round() for f in als._rescale_for_snapping(factors)]
+        out[0][0, 0] += 1  # break it
+        return out
+
+    monkeypatch.setattr(als, "discretise", bad_discretise)
+    res = solve("2x2x2", 7, method="als", ring="z", seed=1, restarts=3)
+    assert not res.success and res.scheme is None and res.extra["exact"] == 0
+
+
+def test_restarts_and_time_limit_honoured():
+    res = solve("3x3x3", 22, method="als", ring="z", seed=1, restarts=2, max_iter=200)
+    assert not res.success and res.extra["restarts"] == 2
+    res = solve("3x3x3", 22, method="als", ring="z", seed=1, restarts=1000, max_iter=200, time_limit=1.0)
+    assert res.status == "time_limit" and res.extra["restarts"] < 1000
+
+
+def test_bad_options_refused():
+    with pytest.raises(TypeError, match="valid options are .*restarts"):
+        solve("2x2x2", 7, method="als", ring="z", iterations=5)
+    with pytest.raises(DecompError, match="valid sets are"):
+        solve("2x2x2", 7, method="als", ring="z", coefficients="big")
+    with pytest.raises(DecompError, match="not gf2"):
+        solve("2x2x2", 7, method="als", ring="gf2")
+    with pytest.raises(DecompError, match="restarts must be"):
+        solve("2x2x2", 7, method="als", ring="z", restarts=0)
