@@ -552,6 +552,54 @@ def tune(
     return 0
 
 
+# ----------------------------------------------------------------- search
+@app.command()
+def search(
+    format: str = typer.Argument(...),
+    rank: int = typer.Option(..., "--rank"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    methods: str = typer.Option("flip,sat", "--methods", help="comma-separated: flip, sat, als"),
+    workers: int = typer.Option(2, "--workers", "-w"),
+    ray: Optional[str] = typer.Option(None, "--ray", help="local (start Ray here), auto or a cluster address"),
+    time_limit: float = typer.Option(600.0, "--time-limit"),
+    slice_seconds: float = typer.Option(20.0, "--slice", help="seconds per task before start points move"),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="folder for the run's checkpoint"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="continue the run checkpointed in this folder"),
+    keep_going: bool = typer.Option(False, "--keep-going", help="keep searching for alternatives after a success"),
+    out: Optional[Path] = typer.Option(None, "--out"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Portfolio run: methods and seeds over workers (local pool or Ray);
+    improvements are stored as they arrive and feed the other methods."""
+    from .portfolio import search as run_search
+
+    fmt = Format.parse(format)
+    cat = _catalogue(results)
+    folder = resume or checkpoint
+    res = run_search(fmt, rank, ring.value, [m.strip() for m in methods.split(",") if m.strip()], workers,
+                     time_limit, cat, folder, resume is not None, ray, slice_seconds, keep_going)
+    if res.scheme is not None and res.success and out is not None:
+        write_json(res.scheme, out)
+    st = res.state
+    if json_out:
+        _emit_json({"success": res.success, "status": res.status, "best_rank": res.best_rank,
+                    "backend": res.backend, "tasks": st.tasks_done, "crashed": st.crashed,
+                    "seconds": round(st.elapsed, 3), "history": st.history, "errors": res.errors,
+                    "scheme": scheme_to_dict(res.scheme) if res.scheme is not None else None})
+    else:
+        colour = "green" if res.success else "yellow"
+        console.print(f"[{colour}]{res.status}[/{colour}]: best rank {res.best_rank} for {fmt} over {ring.value} "
+                      f"({res.backend}, {st.tasks_done} tasks, {st.crashed} restarted, {st.elapsed:.1f} s)")
+        for t, method, r in st.history:
+            console.print(f"  {t:8.2f} s  {method:5s} -> rank {r}")
+        for method, why in res.errors.items():
+            console.print(f"  [yellow]{method} dropped: {why}[/yellow]")
+        if folder:
+            console.print(f"checkpoint: {Path(folder) / 'search.json'}")
+    return 0 if res.success else 1
+
+
 # -------------------------------------------------------------- flip graph
 @app.command()
 def flipgraph(

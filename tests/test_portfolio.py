@@ -1,0 +1,75 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from decomp.core.errors import DecompError
+from decomp.core.store import Catalogue
+from decomp.portfolio import SearchState, search
+
+
+@pytest.mark.parametrize("backend", [None, "local"])
+def test_portfolio_finds_and_stores_3x3x3_rank23(tmp_path, backend):
+    if backend:
+        pytest.importorskip("ray")
+    cat = Catalogue(tmp_path / "cat")
+    res = search("3x3x3", 23, ring="gf2", methods=["flip", "sat"], workers=2, time_limit=120,
+                 catalogue=cat, checkpoint=tmp_path / "ck", ray=backend, slice_seconds=5)
+    assert res.success and res.scheme.rank == 23 and res.scheme.verify().ok
+    assert res.backend == ("ray" if backend else "local")
+    assert cat.best_rank("3x3x3", "gf2") == 23
+    state = SearchState.load(tmp_path / "ck")
+    assert state.found and state.best["rank"] == 23
+
+
+def test_improvements_feed_other_methods_and_lift(tmp_path):
+    cat = Catalogue(tmp_path / "cat")
+    res = search("2x2x2", 7, ring="z", methods=["flip", "sat", "als"], workers=2, time_limit=120,
+                 catalogue=cat, slice_seconds=5)
+    assert res.success and res.scheme.ring.value == "z" and res.scheme.verify().ok
+
+
+def test_bad_requests(tmp_path):
+    with pytest.raises(DecompError, match="unknown method"):
+        search("2x2x2", 7, methods=["magic"])
+    with pytest.raises(DecompError, match="impossible"):
+        search("2x2x2", 3, methods=["flip"])
+    with pytest.raises(DecompError, match="no checkpoint"):
+        search("2x2x2", 7, methods=["flip"], checkpoint=tmp_path / "none", resume=True)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "search.json").write_text("{not json")
+    with pytest.raises(DecompError, match="corrupt checkpoint"):
+        search("2x2x2", 7, methods=["flip"], checkpoint=tmp_path / "bad", resume=True)
+
+
+def test_sigkill_and_resume_loses_nothing(tmp_path):
+    env = dict(os.environ, DECOMP_RESULTS=str(tmp_path / "cat"))
+    ck = tmp_path / "ck"
+    args = [sys.executable, "-m", "decomp.cli", "search", "4x4x4", "--rank", "52", "--methods", "flip",
+            "--workers", "2", "--slice", "1", "--time-limit", "240", "--checkpoint", str(ck)]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (ck / "search.json").exists() and json.loads((ck / "search.json").read_text())["tasks_done"] >= 2:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = Catalogue(tmp_path / "cat").load()
+    assert not before.errors
+    kept = {p.name for p, _ in before.schemes}
+    state = SearchState.load(ck)
+    if state.found:
+        pytest.skip("the first run reached the target before it was killed")
+    resumed = subprocess.run(args[:-2] + ["--resume", str(ck), "--json"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    out = json.loads(resumed.stdout)
+    assert resumed.returncode == 0 and out["success"] and out["best_rank"] <= 52
+    after = Catalogue(tmp_path / "cat").load()
+    assert not after.errors and kept <= {p.name for p, _ in after.schemes}
+    assert SearchState.load(ck).tasks_done > state.tasks_done
