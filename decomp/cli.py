@@ -140,12 +140,12 @@ def list_(results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
     if json_out:
         _emit_json({"catalogue": str(cat.root), "schemes": total,
                     "formats": [{"format": str(f), "ring": r, "count": len(v), "best_rank": min(v)}
-                                for (f, r), v in sorted(groups.items())]})
+                                for (f, r), v in groups.items()]})
         return 0
     table = Table(title=f"{total} schemes in {cat.root}")
     for col in ("format", "ring", "schemes", "best rank", "naive"):
         table.add_column(col, justify="right" if col != "ring" else "left")
-    for (f, r), v in sorted(groups.items()):
+    for (f, r), v in groups.items():
         table.add_row(str(f), r, str(len(v)), str(min(v)), str(f.naive_rank))
     console.print(table)
     return 0
@@ -160,7 +160,7 @@ def show(
     json_out: bool = JsonOpt,
 ):
     """The stored schemes of a format and the best one written out."""
-    fmt = Format.parse(format)
+    fmt = _format_or_target(format)
     cat = _catalogue(results)
     report = cat.load(fmt, ring.value if ring else None)
     for path, msg in report.errors:
@@ -183,8 +183,9 @@ def show(
         table.add_row(str(s.rank), s.ring.value, str(s.nnz), str(s.additions),
                       str(s.provenance.get("method")), str(s.provenance.get("source") or ""))
     console.print(table)
-    console.print(f"\n[bold]Best: rank {best.rank} over {best.ring.value}[/bold] "
-                  f"(computes C = A B, A {fmt.n}x{fmt.m}, B {fmt.m}x{fmt.p})")
+    what = (f"computes C = A B, A {fmt.n}x{fmt.m}, B {fmt.m}x{fmt.p}" if isinstance(fmt, Format)
+            else f"computes {fmt.meaning or fmt.name}")
+    console.print(f"\n[bold]Best: rank {best.rank} over {best.ring.value}[/bold] ({what})")
     for line in algorithm_lines(best):
         console.print(line, highlight=False)
     return 0
@@ -215,9 +216,19 @@ def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, qui
                      callback=callback, **options)
 
 
+def _format_or_target(text: str):
+    from .core.targets import parse_target
+
+    if text and not any(ch.isdigit() for ch in text.split(":")[0]):
+        return parse_target(text)
+    return Format.parse(text)
+
+
 @app.command("solve")
 def solve_cmd(
-    format: str = typer.Argument(..., help="format, e.g. 3x3x3"),
+    format: Optional[str] = typer.Argument(None, help="format, e.g. 3x3x3 (or use --target)"),
+    target: Optional[str] = typer.Option(None, "--target", help="complex, poly:D, mv:N,M, sym-mv:N, skew-mv:N"),
+    target_file: Optional[Path] = typer.Option(None, "--target-file", help="a target tensor (JSON or npz)"),
     rank: int = typer.Option(..., "--rank", "-r", help="target rank (number of products)"),
     method: MethodName = typer.Option(MethodName("flip" if "flip" in METHODS else "naive"), "--method", "-m"),
     ring: RingName = typer.Option(RingName("gf2"), "--ring"),
@@ -240,7 +251,14 @@ def solve_cmd(
                        ("proof", str(proof) if proof else None)):
         if value is not None:
             options[key] = value
-    fmt = Format.parse(format)
+    from .core.targets import read_target
+
+    given = [x for x in (format, target, target_file) if x is not None]
+    if len(given) != 1:
+        raise DecompError("give exactly one of FORMAT, --target or --target-file")
+    fmt = Format.parse(format) if format else _format_or_target(target) if target else read_target(target_file)
+    if getattr(fmt, "kind", None) == "file":
+        store = False  # file targets are not kept in the catalogue
     valid = METHODS[method.value].options
     if store and "results" in valid and "results" not in options:
         options["results"] = str(_catalogue(results).root)  # improvements land as they are found

@@ -44,7 +44,7 @@ def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max
     ring = Ring.parse(ring)
     per: dict = {}
     for e in catalogue.entries():
-        if not implies(e.ring, ring) and e.ring is not ring:
+        if not isinstance(e.fmt, Format) or (not implies(e.ring, ring) and e.ring is not ring):
             continue
         key = tuple(sorted(e.fmt.dims))
         if (max_dim and max(key) > max_dim) or min(key) < 2:

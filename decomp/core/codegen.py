@@ -18,6 +18,7 @@ from fractions import Fraction
 from .errors import DecompError
 from .rings import Ring
 from .scheme import Scheme
+from .targets import require_matmul
 
 LANGS = ("numpy", "torch")
 
@@ -120,6 +121,7 @@ def _accumulate(combo: dict, lang: str) -> list[str]:
 
 def generate(s: Scheme, lang: str = "numpy", cse: bool = True) -> Generated:
     """Source of a module defining matmul(A, B, inner=None) for scheme s."""
+    require_matmul(s.fmt, "code generation")
     if lang not in LANGS:
         raise DecompError(f"unknown language {lang!r}: choose {', '.join(LANGS)}")
     if s.ring is Ring.GF2:

@@ -21,11 +21,14 @@ from .errors import SchemeError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
+from .targets import require_matmul
 
 AXES = ("n", "m", "p")
 
 
 def common_ring(*schemes: Scheme) -> Ring:
+    for s in schemes:
+        require_matmul(s.fmt, "combination")
     rings = {s.ring for s in schemes}
     if Ring.GF2 in rings:
         if Ring.Q in rings:

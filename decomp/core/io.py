@@ -23,13 +23,14 @@ from .errors import DecompError, FileFormatError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
+from .targets import Target, parse_target, target_from_dict
 
 SCHEMA = "decomp.scheme/1"
 # Reference data shipped with the package (AlphaTensor's files, records.csv).
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_ALPHATENSOR = (DATA_DIR / "alphatensor" / "factorizations_f2.npz",
                        DATA_DIR / "alphatensor" / "factorizations_r.npz")
-_KNOWN_FIELDS = {"schema", "format", "ring", "rank", "U", "V", "W", "provenance"}
+_KNOWN_FIELDS = {"schema", "format", "target", "ring", "rank", "U", "V", "W", "provenance"}
 # Refuse absurd files before reading them into memory.
 MAX_FILE_BYTES = 256 << 20
 
@@ -64,10 +65,13 @@ def _entry_to_json(v):
 
 def scheme_to_dict(scheme: Scheme) -> dict:
     out = dict(scheme.extra)
+    if isinstance(scheme.fmt, Target):
+        out["target"] = scheme.fmt.to_dict()
+        out["format"] = None
     out.update(
         {
             "schema": SCHEMA,
-            "format": list(scheme.fmt.dims),
+            "format": list(scheme.fmt.dims) if not isinstance(scheme.fmt, Target) else None,
             "ring": scheme.ring.value,
             "rank": scheme.rank,
             "U": [[_entry_to_json(v) for v in row] for row in scheme.U.tolist()],
@@ -96,11 +100,14 @@ def scheme_from_dict(data, where: str = "scheme", verify: bool = True) -> Scheme
     schema = data.get("schema")
     if schema != SCHEMA:
         raise FileFormatError(f"{where}: unknown schema {schema!r} (expected {SCHEMA!r})")
-    missing = [k for k in ("format", "ring", "U", "V", "W") if k not in data]
+    missing = [k for k in ("ring", "U", "V", "W") if k not in data]
+    if data.get("format") is None and "target" not in data:
+        missing.insert(0, "format")
     if missing:
         raise FileFormatError(f"{where}: missing field(s) {', '.join(missing)}")
     try:
-        fmt = Format.parse(data["format"])
+        fmt = Format.parse(data["format"]) if data.get("format") is not None else \
+            _target_field(data["target"], where)
         ring = Ring.parse(data["ring"])
         for name in "UVW":
             mat = data[name]
@@ -123,6 +130,15 @@ def scheme_from_dict(data, where: str = "scheme", verify: bool = True) -> Scheme
         if not report.ok:
             raise FileFormatError(f"{where}: scheme does not verify: {report}")
     return scheme
+
+
+def _target_field(data, where: str) -> Target:
+    if isinstance(data, dict) and data.get("kind") not in (None, "file"):
+        built = parse_target(data.get("name", ""))
+        if built.to_dict()["entries"] != data.get("entries"):
+            raise FileFormatError(f"{where}: target {built.name} does not match its stored tensor")
+        return built
+    return target_from_dict(data, where)
 
 
 def _matrix(rows: list, nrows: int, name: str, where: str) -> np.ndarray:

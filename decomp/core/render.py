@@ -11,6 +11,7 @@ from .errors import SchemeError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
+from .targets import Target
 
 
 def _linear(coeffs, names) -> str:
@@ -42,12 +43,13 @@ def algorithm_lines(s: Scheme) -> list[str]:
     for r, (u, v, _) in enumerate(s.terms(), start=1):
         lines.append(f"M{r} = {_factor(u.tolist(), a_names)} * {_factor(v.tolist(), b_names)}")
     m_names = [f"M{r}" for r in range(1, s.rank + 1)]
-    # W row k*n+i is C[i,k]: list C row by row for reading.
-    n, _, p = s.fmt.dims
-    for i in range(n):
-        for k in range(p):
-            row = k * n + i
-            lines.append(f"{c_names[row]} = {_linear(s.W[row].tolist(), m_names)}")
+    if isinstance(s.fmt, Target):
+        rows = range(s.fmt.shape[2])
+    else:  # W row k*n+i is C[i,k]: list C row by row for reading
+        n, _, p = s.fmt.dims
+        rows = [k * n + i for i in range(n) for k in range(p)]
+    for row in rows:
+        lines.append(f"{c_names[row]} = {_linear(s.W[row].tolist(), m_names)}")
     if s.ring is Ring.GF2:
         lines.append("(all arithmetic mod 2)")
     return lines

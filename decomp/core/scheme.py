@@ -16,6 +16,7 @@ import numpy as np
 from .errors import SchemeError
 from .formats import Format
 from .rings import Ring, integer_columns, to_exact_array
+from .targets import Target
 
 # Float64 BLAS is exact on integers while every partial sum stays below 2^53.
 _FLOAT_EXACT = 1 << 52
@@ -54,7 +55,7 @@ class Scheme:
     __slots__ = ("fmt", "U", "V", "W", "ring", "provenance", "extra", "_report")
 
     def __init__(self, fmt, U, V, W, ring="z", provenance=None, extra=None):
-        self.fmt = Format.parse(fmt)
+        self.fmt = fmt if isinstance(fmt, Target) else Format.parse(fmt)
         self.ring = Ring.parse(ring)
         mats = []
         for name, mat, rows in zip("UVW", (U, V, W), self.fmt.shape):
@@ -86,7 +87,7 @@ class Scheme:
         return self.U, self.V, self.W
 
     def __repr__(self) -> str:
-        return f"Scheme(<{self.fmt.n},{self.fmt.m},{self.fmt.p}>, rank={self.rank}, ring={self.ring.value})"
+        return f"Scheme({self.fmt}, rank={self.rank}, ring={self.ring.value})"
 
     @property
     def nnz(self) -> int:
@@ -179,6 +180,8 @@ class Scheme:
         Exact for integer and object (Fraction) inputs; mod 2 over gf2. This
         is the convention check users can read: W row k*n+i feeds C[i, k].
         """
+        if isinstance(self.fmt, Target):
+            raise SchemeError(f"multiply() is for matrix formats; target {self.fmt} has no matrices")
         n, m, p = self.fmt.dims
         A, B = np.asarray(A), np.asarray(B)
         if A.shape != (n, m) or B.shape != (m, p):

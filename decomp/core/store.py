@@ -21,6 +21,7 @@ from .formats import Format
 from .io import atomic_write_bytes, read_json, scheme_to_json
 from .rings import Ring, implies
 from .scheme import Scheme
+from .targets import Target, parse_target
 
 ENV_VAR = "DECOMP_RESULTS"
 _NAME = re.compile(r"^r(\d+)-([0-9a-f]{16})\.json$")
@@ -31,7 +32,7 @@ class Entry:
     """A stored file as its path tells it (not yet read or verified)."""
 
     path: Path
-    fmt: Format
+    fmt: "Format | Target"
     ring: Ring
     rank: int
 
@@ -56,6 +57,24 @@ class LoadReport:
     errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
+def _parse_key(fmt):
+    if isinstance(fmt, (Format, Target)):
+        return fmt
+    if isinstance(fmt, str) and not any(ch.isdigit() for ch in fmt.split(":")[0]):
+        return parse_target(fmt)
+    return Format.parse(fmt)
+
+
+def _dirname(fmt) -> str:
+    return fmt.slug if isinstance(fmt, Target) else str(fmt)
+
+
+def _entry_order(e: "Entry"):
+    if isinstance(e.fmt, Target):
+        return (1, (0, 0, 0), e.fmt.name, e.ring.value, e.rank, e.path.name)
+    return (0, e.fmt.dims, "", e.ring.value, e.rank, e.path.name)
+
+
 def default_root() -> Path:
     return Path(os.environ.get(ENV_VAR) or "results")
 
@@ -67,17 +86,17 @@ class Catalogue:
 
     # ------------------------------------------------------------- listing
     def entries(self, fmt=None, ring=None) -> list[Entry]:
-        fmt = Format.parse(fmt) if fmt is not None else None
+        fmt = _parse_key(fmt) if fmt is not None else None
         ring = Ring.parse(ring) if ring is not None else None
         out = []
         if not self.root.is_dir():
             return out
-        fmt_dirs = [self.root / str(fmt)] if fmt else sorted(self.root.iterdir())
+        fmt_dirs = [self.root / _dirname(fmt)] if fmt else sorted(self.root.iterdir())
         for fdir in fmt_dirs:
             if not fdir.is_dir():
                 continue
             try:
-                f = Format.parse(fdir.name)
+                f = parse_target(fdir.name) if fdir.name.startswith("target-") else Format.parse(fdir.name)
             except DecompError:
                 continue
             ring_dirs = [fdir / ring.value] if ring else sorted(fdir.iterdir())
@@ -92,11 +111,11 @@ class Catalogue:
                     match = _NAME.match(path.name)
                     if match:
                         out.append(Entry(path, f, r, int(match.group(1))))
-        out.sort(key=lambda e: (e.fmt, e.ring.value, e.rank, e.path.name))
+        out.sort(key=_entry_order)
         return out
 
-    def formats(self) -> list[Format]:
-        return sorted({e.fmt for e in self.entries()})
+    def formats(self) -> list:
+        return sorted({e.fmt for e in self.entries()}, key=lambda f: _entry_order(Entry(Path(), f, Ring.Z, 0)))
 
     # -------------------------------------------------------------- reading
     def load(self, fmt=None, ring=None) -> LoadReport:
@@ -116,7 +135,7 @@ class Catalogue:
     def best(self, fmt, ring="z") -> Scheme | None:
         """Lowest-rank valid scheme usable over `ring` (a z scheme counts for
         q and gf2 too, read in the wanted ring)."""
-        fmt, ring = Format.parse(fmt), Ring.parse(ring)
+        fmt, ring = _parse_key(fmt), Ring.parse(ring)
         for e in sorted(self.entries(fmt), key=lambda e: (e.rank, e.ring is not ring)):
             if not implies(e.ring, ring):
                 continue
@@ -133,7 +152,7 @@ class Catalogue:
 
     # -------------------------------------------------------------- writing
     def path_for(self, s: Scheme) -> Path:
-        return self.root / str(s.fmt) / s.ring.value / f"r{s.rank:04d}-{s.fingerprint()[:16]}.json"
+        return self.root / _dirname(s.fmt) / s.ring.value / f"r{s.rank:04d}-{s.fingerprint()[:16]}.json"
 
     @contextmanager
     def _locked(self):
@@ -151,6 +170,8 @@ class Catalogue:
         Raises SchemeError for an invalid scheme: nothing unverified is written.
         """
         s.require_valid()
+        if isinstance(s.fmt, Target) and s.fmt.kind == "file":
+            raise DecompError("schemes for file targets are not kept in the catalogue; write them with --out")
         path = self.path_for(s)
         with self._locked():
             same = self.entries(s.fmt, s.ring)

@@ -17,6 +17,7 @@ from .errors import SchemeError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
+from .targets import require_matmul
 
 
 def _transpose_rows(rows: int, cols: int) -> np.ndarray:
@@ -26,12 +27,14 @@ def _transpose_rows(rows: int, cols: int) -> np.ndarray:
 
 def rotate(s: Scheme) -> Scheme:
     """<n,m,p> -> <m,p,n>: the factor roles move round by one."""
+    require_matmul(s.fmt, "symmetries")
     n, m, p = s.fmt.dims
     return s.with_factors(s.V, s.W, s.U, fmt=Format(m, p, n))
 
 
 def transpose(s: Scheme) -> Scheme:
     """<n,m,p> -> <p,m,n> from (A B)^T = B^T A^T."""
+    require_matmul(s.fmt, "symmetries")
     n, m, p = s.fmt.dims
     U = s.V[_transpose_rows(m, p)]  # A' = B^T (p x m): row k*m+j from B[j,k]
     V = s.U[_transpose_rows(n, m)]  # B' = A^T (m x n): row j*n+i from A[i,j]
@@ -99,6 +102,7 @@ def sandwich(s: Scheme, X, Y, Z) -> Scheme:
     (unimodular over z/zt, invertible mod 2 over gf2). Each factor matrix
     F_r (as a matrix) becomes P^T F_r Q^-T for its pair (P, Q).
     """
+    require_matmul(s.fmt, "sandwiching")
     n, m, p = s.fmt.dims
     X, Y, Z = (np.asarray(M, dtype=object) for M in (X, Y, Z))
     for name, M, k in (("X", X, n), ("Y", Y, m), ("Z", Z, p)):

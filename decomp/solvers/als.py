@@ -26,6 +26,7 @@ COEFFICIENT_SETS = {
     "ternary": [-1, 0, 1],
     "small": [-2, -1, 0, 1, 2],
     "halves": [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2],
+    "quarters": [q / 4 for q in range(-8, 9)],
 }
 
 
@@ -105,19 +106,22 @@ def _refit_masked(T, factors, fixed, sweeps=30, reg=1e-9):
     return factors
 
 
-def discretise(T, factors, values, fix_step=0.15, max_rounds=40, tol=0.35):
-    """Progressively snap entries to `values`, refitting the rest. Returns
-    exact factor matrices (as Python numbers) or None if the fit breaks."""
+def discretise(T, factors, values, fix_step=0.15, max_rounds=40, tol=0.35, modes=(0, 1, 2)):
+    """Progressively snap entries of the given modes to `values`, refitting
+    the rest. Returns the factors with those modes exact, or None."""
     values = np.asarray(values, dtype=float)
     factors = _rescale_for_snapping(factors)
     fixed = [np.zeros(f.shape, dtype=bool) for f in factors]
-    total = sum(f.size for f in factors)
+    free_modes = [m for m in range(3) if m not in modes]
+    total = sum(factors[m].size for m in modes)
     for _ in range(max_rounds):
-        free_count = sum(int((~m).sum()) for m in fixed)
+        free_count = sum(int((~fixed[m]).sum()) for m in modes)
         if free_count == 0:
             break
         cands = []
         for mode, (F, mask) in enumerate(zip(factors, fixed)):
+            if mode in free_modes:
+                continue
             dist = np.abs(F[..., None] - values[None, None, :])
             nearest = values[dist.argmin(axis=2)]
             d = dist.min(axis=2)
@@ -130,9 +134,43 @@ def discretise(T, factors, values, fix_step=0.15, max_rounds=40, tol=0.35):
             factors[mode][idx] = value
             fixed[mode][idx] = True
         factors = _refit_masked(T, factors, fixed)
-    if any((~m).any() for m in fixed):
+    if any((~fixed[m]).any() for m in modes):
         return None
     return factors
+
+
+def solve_last_exactly(T, U, V):
+    """With U and V exact (Fractions/ints), the W making the scheme exact, if
+    one exists: T_(3) = W (U khatri-rao V)^T is linear in W, solved over Q by
+    Gaussian elimination with Fractions. Returns a K x r object array or None."""
+    I, J, K = T.shape
+    r = U.shape[1]
+    KR = [[Fraction(U[i, t]) * Fraction(V[j, t]) for t in range(r)] for i in range(I) for j in range(J)]
+    rhs = [[Fraction(int(T[i, j, k])) for k in range(K)] for i in range(I) for j in range(J)]
+    # Solve KR (IJ x r) X (r x K) = rhs (IJ x K) exactly.
+    rows = [KR[q] + rhs[q] for q in range(I * J)]
+    pivots, row = [], 0
+    for col in range(r):
+        piv = next((q for q in range(row, len(rows)) if rows[q][col] != 0), None)
+        if piv is None:
+            continue
+        rows[row], rows[piv] = rows[piv], rows[row]
+        inv = 1 / rows[row][col]
+        rows[row] = [x * inv for x in rows[row]]
+        for q in range(len(rows)):
+            if q != row and rows[q][col] != 0:
+                f = rows[q][col]
+                rows[q] = [a - f * b for a, b in zip(rows[q], rows[row])]
+        pivots.append(col)
+        row += 1
+    if any(any(x != 0 for x in rows[q][r:]) for q in range(row, len(rows))):
+        return None  # inconsistent: no exact W
+    W = np.zeros((K, r), dtype=object)
+    for q, col in enumerate(pivots):
+        for k in range(K):
+            v = rows[q][r + k]
+            W[k, col] = int(v) if v.denominator == 1 else v
+    return W
 
 
 def _to_exact(factors, ring: Ring):
@@ -146,6 +184,27 @@ def _to_exact(factors, ring: Ring):
     return mats
 
 
+def _exact_candidate(T, fmt, factors, values, ring, seed, attempt):
+    """Snap everything; failing that (over q), snap U and V and solve W exactly."""
+    prov = {"method": "als", "seed": seed, "restart": attempt}
+    exact = discretise(T, factors, values)
+    if exact is not None:
+        s = Scheme(fmt, *_to_exact(exact, Ring.Q), ring=Ring.Q, provenance=prov)
+        if s.verify().ok:
+            return s
+    if ring is not Ring.Q:
+        return None
+    for snap in (discretise,):
+        uv = snap(T, factors, values, modes=(0, 1))
+        if uv is None:
+            continue
+        U, V = _to_exact(uv[:2], Ring.Q)
+        W = solve_last_exactly(T.astype(np.int64), U, V)
+        if W is not None:
+            return Scheme(fmt, U, V, W, ring=Ring.Q, provenance=prov)
+    return None
+
+
 def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=(1e-2, 1e-3, 1e-4, 0.0),
         coefficients=None, fit_tol=1e-6, max_norm=1e3, backend="numpy", keep_going=False) -> SolveResult:
     fmt, rank, ring = problem.fmt, problem.rank, problem.ring
@@ -157,7 +216,7 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
         raise DecompError(f"unknown coefficient set {coefficients!r}: valid sets are {', '.join(COEFFICIENT_SETS)}")
     if int(restarts) < 1:
         raise DecompError(f"restarts must be >= 1, got {restarts}")
-    if fmt.naive_rank ** 2 * rank > 5_000_000:
+    if int(np.prod(fmt.shape)) * rank > 5_000_000:
         raise DecompError(f"{fmt} rank {rank} is too large for the dense ALS fit")
     values = COEFFICIENT_SETS[coefficients]
     if ring is Ring.ZT and coefficients != "ternary":
@@ -178,10 +237,8 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
             stats["best_residual"] = min(stats["best_residual"], res)
             if res < fit_tol:
                 stats["numeric_fits"] += 1
-                exact = discretise(T, factors, values)
-                if exact is not None:
-                    s = Scheme(fmt, *_to_exact(exact, Ring.Q), ring=Ring.Q,
-                               provenance={"method": "als", "seed": problem.seed, "restart": attempt})
+                s = _exact_candidate(T, fmt, factors, values, ring, problem.seed, attempt)
+                if s is not None:
                     if s.verify().ok:
                         stats["exact"] += 1
                         if found is None:

@@ -19,6 +19,7 @@ from ..core.formats import Format
 from ..core.io import scheme_to_dict
 from ..core.rings import Ring
 from ..core.scheme import Scheme
+from ..core.targets import Target
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _jsonable(obj):
 class Problem:
     """The validated request every solver function receives."""
 
-    fmt: Format
+    fmt: "Format | Target"
     rank: int
     ring: Ring
     seed: int | None
@@ -140,7 +141,7 @@ def solve(
     if unknown:
         valid = ", ".join(sorted(spec.options)) or "(none)"
         raise TypeError(f"unknown option(s) {', '.join(unknown)} for method {method!r}: valid options are {valid}")
-    fmt = Format.parse(fmt)
+    fmt = fmt if isinstance(fmt, Target) else Format.parse(fmt)
     ring = Ring.parse(ring)
     if ring not in spec.rings:
         raise DecompError(

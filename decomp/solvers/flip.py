@@ -48,7 +48,7 @@ def from_bits(F: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
     return Scheme(fmt, *mats, ring=Ring.GF2, provenance=provenance)
 
 
-def check_supported(fmt: Format) -> None:
+def check_supported(fmt) -> None:
     if max(fmt.shape) > WORD_BITS:
         raise DecompError(
             f"the flip solver packs each factor into one 64-bit word: {fmt} needs "
@@ -81,7 +81,7 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     Z scheme (if asked and it lifts), counters and history. Runs in a worker
     process, so it returns plain data.
     """
-    fmt = Format(*fmt)
+    fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
     s0 = start_scheme(fmt, start)
     cap = s0.rank + _EXTRA_TERMS
     F = to_bits(s0, cap)
@@ -167,7 +167,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=50_000, plus_margin=
     deadline = time.monotonic() + (problem.time_left() if problem.time_limit else 3600.0 * 24 * 365)
     max_flips = int(max_flips) if max_flips else 1 << 62
     nwalkers = int(walkers or max(1, workers))
-    jobs = [dict(fmt=fmt.dims, start=start, target=problem.rank, seed=seed * 1000 + w,
+    jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed * 1000 + w,
                  steps_per_chunk=int(chunk), plateau=int(plateau), plus_margin=int(plus_margin),
                  deadline=deadline, max_flips=max_flips, lift=lift, results=results)
             for w in range(nwalkers)]

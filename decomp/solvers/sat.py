@@ -61,9 +61,10 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     fmt, rank = problem.fmt, problem.rank
     if solver not in solver_names():
         raise DecompError(f"unknown SAT solver {solver!r}: valid solvers are {', '.join(solver_names())}")
-    if fmt.naive_rank ** 2 * rank > MAX_TRIPLE_VARS:
+    product_vars = int(np.prod(fmt.shape)) * rank
+    if product_vars > MAX_TRIPLE_VARS:
         raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
-                          f"({fmt.naive_rank ** 2 * rank} product variables; limit {MAX_TRIPLE_VARS})")
+                          f"({product_vars} product variables; limit {MAX_TRIPLE_VARS})")
     if not 0 <= float(fix_fraction) <= 1:
         raise DecompError(f"fix_fraction must be within [0, 1], got {fix_fraction}")
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)

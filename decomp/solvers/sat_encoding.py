@@ -62,7 +62,7 @@ def _parity(lits: list[int], rhs: int) -> list:
 
 def brent_clauses(pool: IDPool, fmt: Format, rank: int, u, v, w, chunk: int = 4) -> list:
     """All Brent equations, with pair (u AND v) and triple (pair AND w) gates."""
-    T = fmt.tensor()
+    T = fmt.tensor() % 2  # over GF(2); targets may hold -1
     clauses = []
     pairs = {}
     I, J, K = fmt.shape
