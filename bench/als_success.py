@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--cases", default="2x2x2:7,2x2x3:11,2x3x3:15,3x3x3:23")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    print(f"| format | rank | method | restarts | numeric fits | exact schemes | median s/restart |")
+    print("| format | rank | method | restarts | numeric fits | exact schemes | median s/restart |")
     print("|---|---|---|---|---|---|---|")
     for case in args.cases.split(","):
         text, rank = case.split(":")

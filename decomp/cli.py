@@ -349,18 +349,20 @@ def combine(
 
 
 def _print_rows(rows) -> None:
-    from .table import HEADER, _cells
+    from .table import HEADER, METHOD_COLUMNS, _cells
 
+    # Only the method columns that hold a rank: the table must fit a terminal.
+    empty = {m for m in METHOD_COLUMNS if all(r.ours.get(m) is None for r in rows)}
+    keep = [i for i, col in enumerate(HEADER) if col != "source" and col not in empty]
     t = Table()
-    for col in HEADER:
-        if col != "source":
-            t.add_column(col, justify="right" if col not in ("format", "ring") else "left", no_wrap=True)
+    for i in keep:
+        col = HEADER[i]
+        t.add_column(col, justify="right" if col not in ("format", "ring") else "left", no_wrap=True)
     for r in rows:
         cells = _cells(r)
-        del cells[3]
         gap = r.gap
         style = None if gap is None else "green" if gap <= 0 else "yellow"
-        t.add_row(*cells, style=style)
+        t.add_row(*(cells[i] for i in keep), style=style)
     console.print(t)
 
 

@@ -1,6 +1,5 @@
 import pytest
 
-from decomp import solvers
 from decomp.core.errors import DecompError, MissingDependencyError
 from decomp.solvers import api
 from decomp.solvers.api import METHODS, Method, SolveResult, solve
@@ -42,7 +41,6 @@ def test_front_door_rejects_unverified_output(monkeypatch):
     """A solver that returns a wrong scheme is never reported as a success."""
     import types
     from decomp.core.scheme import Scheme
-    from decomp.core.formats import Format
 
     def run(problem):
         f = problem.fmt

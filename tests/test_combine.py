@@ -9,7 +9,6 @@ from decomp.core import combine as cb
 from decomp.core import symmetry as sym
 from decomp.core.errors import SchemeError
 from decomp.core.formats import Format
-from decomp.core.io import write_json
 from decomp.core.recipes import build_table
 from decomp.core.render import parse_algorithm
 from decomp.core.scheme import Scheme
@@ -39,20 +38,17 @@ def test_product_mixed_rings_and_rectangular(alphatensor_r, alphatensor_f2):
 
 @pytest.mark.parametrize("axis", [0, 1, 2])
 def test_direct_sums_verify(axis):
-    n = Scheme("3x3x3", *Format(3, 3, 3).naive_factors())
+    """Laderman (+) a naive scheme two wide along `axis` gives a 5 along it."""
     big = [3, 3, 3]
     big[axis] = 5
-    a = sym.permute(S, (2, 2, 2))
-    # <3,3,3> + Laderman along axis needs matching other dims: use L and naive 3x3x2 variants
     parts = [3, 3, 3]
     parts[axis] = 2
     small = Scheme(Format(*parts), *Format(*parts).naive_factors())
     d = cb.direct_sum(L, small, axis)
     assert d.fmt == Format(*big) and d.rank == 23 + small.rank and d.verify().ok
-    assert cb.direct_sum(a, a, axis).verify().ok
+    assert cb.direct_sum(S, S, axis).verify().ok
     with pytest.raises(SchemeError, match="other dimensions differ"):
         cb.direct_sum(L, S, axis)
-    del n
 
 
 def test_restriction_splits():

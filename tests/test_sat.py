@@ -4,7 +4,6 @@ from pysat.solvers import Solver
 
 from decomp import solve
 from decomp.core.errors import DecompError
-from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
 from decomp.solvers import sat
 from known import STRASSEN

@@ -9,7 +9,6 @@ no solver can certify its own output.
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
