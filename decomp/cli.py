@@ -19,6 +19,7 @@ from .core.io import BUNDLED_ALPHATENSOR, read_alphatensor, read_schemes, scheme
 from .core.render import algorithm_lines
 from .core.rings import Ring
 from .core.store import Catalogue, default_root
+from .core.targets import parse_format_or_target
 from .solvers.api import METHODS, solve
 
 
@@ -160,7 +161,7 @@ def show(
     json_out: bool = JsonOpt,
 ):
     """The stored schemes of a format and the best one written out."""
-    fmt = _format_or_target(format)
+    fmt = parse_format_or_target(format)
     cat = _catalogue(results)
     report = cat.load(fmt, ring.value if ring else None)
     for path, msg in report.errors:
@@ -216,14 +217,6 @@ def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, qui
                      callback=callback, **options)
 
 
-def _format_or_target(text: str):
-    from .core.targets import parse_target
-
-    if text and not any(ch.isdigit() for ch in text.split(":")[0]):
-        return parse_target(text)
-    return Format.parse(text)
-
-
 @app.command("solve")
 def solve_cmd(
     format: Optional[str] = typer.Argument(None, help="format, e.g. 3x3x3 (or use --target)"),
@@ -256,7 +249,7 @@ def solve_cmd(
     given = [x for x in (format, target, target_file) if x is not None]
     if len(given) != 1:
         raise DecompError("give exactly one of FORMAT, --target or --target-file")
-    fmt = Format.parse(format) if format else _format_or_target(target) if target else read_target(target_file)
+    fmt = Format.parse(format) if format else parse_format_or_target(target) if target else read_target(target_file)
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
     valid = METHODS[method.value].options
@@ -511,17 +504,9 @@ def bench_cmd(
 
 
 def _plot_speedups(data, path: Path, title: str) -> None:
-    try:
-        import matplotlib
+    from .plotting import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingDependencyError("--plot needs matplotlib: pip install 'decomp[plot]'") from None
-    import io as _io
-
-    from .core.io import atomic_write_bytes
-
+    plt = pyplot("--plot")
     fig, ax = plt.subplots(figsize=(6, 4))
     for L in sorted({d["levels"] for d in data}):
         pts = [d for d in data if d["levels"] == L]
@@ -531,11 +516,8 @@ def _plot_speedups(data, path: Path, title: str) -> None:
     ax.set_ylabel("speed-up vs library matmul")
     ax.set_title(title)
     ax.legend()
-    buf = _io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=120)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_png(fig, path)
 
 
 @app.command()

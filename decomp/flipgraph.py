@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .core.equivalence import MAX_GROUP, canonical_form, group_size, invariant_hash
+from .core.equivalence import MAX_GROUP, canonical_form, group_size, invariant_hash, term_masks
 from .core.formats import Format
 from .core.rings import Ring
 from .core.scheme import Scheme
 
 
 def _terms(s: Scheme) -> list[list[int]]:
-    weights = [1 << np.arange(F.shape[0], dtype=object) for F in s.factors]
-    return [[int((np.asarray(F[:, r], dtype=object) % 2 * w).sum()) for F, w in zip(s.factors, weights)]
-            for r in range(s.rank)]
+    return [list(t) for t in term_masks(*s.factors)]
 
 
 def _scheme(fmt: Format, terms) -> Scheme:
@@ -210,19 +208,9 @@ def write_graphml(ex: Exploration, path) -> None:
 
 
 def draw_png(ex: Exploration, path) -> None:
-    try:
-        import matplotlib
+    from .plotting import pyplot, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        from .core.errors import MissingDependencyError
-
-        raise MissingDependencyError("--png needs matplotlib: pip install 'decomp[plot]'") from None
-    import io
-
-    from .core.io import atomic_write_bytes
-
+    plt = pyplot("--png")
     G = ex.graph
     fig, ax = plt.subplots(figsize=(7, 6))
     pos = nx.spring_layout(G, seed=1) if G.number_of_nodes() < 3000 else nx.random_layout(G, seed=1)
@@ -232,7 +220,4 @@ def draw_png(ex: Exploration, path) -> None:
     fig.colorbar(sc, ax=ax, label="rank")
     ax.set_title(f"flip graph of {G.graph['format']}: {G.number_of_nodes()} classes")
     ax.axis("off")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_png(fig, path, dpi=110)

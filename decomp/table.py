@@ -109,22 +109,14 @@ def write_outputs(rows: list[Row], markdown_path, csv_path) -> None:
 
 
 def plot_gaps(rows: list[Row], path) -> None:
-    """Heat map of (our rank - best known) over formats n<=m (one panel per p)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        from .core.errors import MissingDependencyError
-
-        raise MissingDependencyError("--plot needs matplotlib: pip install 'decomp[plot]'") from None
+    """Heat map, one cell per format, of our rank minus the best known."""
     import numpy as np
 
+    from .plotting import pyplot, save_png
+
+    plt = pyplot("--plot")
     have = [r for r in rows if r.gap is not None]
     if not have:
-        from .core.errors import DecompError
-
         raise DecompError("no format has both our rank and a best known rank to plot")
     labels = [str(r.fmt) for r in have]
     gaps = np.array([[r.gap] for r in have], dtype=float).T
@@ -135,7 +127,4 @@ def plot_gaps(rows: list[Row], path) -> None:
     ax.set_title(f"our rank - best known ({have[0].ring}); 0 = record matched")
     fig.colorbar(im, ax=ax, fraction=0.03)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_png(fig, path)

@@ -100,13 +100,17 @@ def group_size(fmt: Format) -> int:
     return size
 
 
-def _as_ints(U, V, W) -> list:
-    """Terms as sorted tuples of three bit-masks."""
+def term_masks(U, V, W) -> list[tuple[int, int, int]]:
+    """Each term as three bit-masks (Python ints, any length), read mod 2:
+    bit q of a mask is row q of U, V or W."""
     weights = [1 << np.arange(F.shape[0], dtype=object) for F in (U, V, W)]
-    terms = []
-    for r in range(U.shape[1]):
-        terms.append(tuple(int((np.asarray(F[:, r], dtype=object) % 2 * w).sum()) for F, w in zip((U, V, W), weights)))
-    return tuple(sorted(terms))
+    return [tuple(int((np.asarray(F[:, r], dtype=object) % 2 * w).sum()) for F, w in zip((U, V, W), weights))
+            for r in range(U.shape[1])]
+
+
+def _as_ints(U, V, W) -> tuple:
+    """Terms as sorted tuples of three bit-masks."""
+    return tuple(sorted(term_masks(U, V, W)))
 
 
 def canonical_form(s: Scheme) -> tuple:

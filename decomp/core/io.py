@@ -208,7 +208,7 @@ class _NumericOnlyUnpickler(pickle.Unpickler):
         if (module, name) not in self._ALLOWED:
             raise FileFormatError(f"refusing to load {module}.{name}: only numeric arrays are allowed")
         if name == "_reconstruct":
-            return np.ndarray.__new__ if False else _reconstruct
+            return _reconstruct
         return np.ndarray if name == "ndarray" else _safe_dtype
 
     def persistent_load(self, pid):

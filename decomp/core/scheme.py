@@ -16,7 +16,7 @@ import numpy as np
 from .errors import SchemeError
 from .formats import Format
 from .rings import Ring, integer_columns, to_exact_array
-from .targets import Target
+from .targets import Target, parse_format_or_target
 
 # Float64 BLAS is exact on integers while every partial sum stays below 2^53.
 _FLOAT_EXACT = 1 << 52
@@ -55,7 +55,7 @@ class Scheme:
     __slots__ = ("fmt", "U", "V", "W", "ring", "provenance", "extra", "_report")
 
     def __init__(self, fmt, U, V, W, ring="z", provenance=None, extra=None):
-        self.fmt = fmt if isinstance(fmt, Target) else Format.parse(fmt)
+        self.fmt = parse_format_or_target(fmt)
         self.ring = Ring.parse(ring)
         mats = []
         for name, mat, rows in zip("UVW", (U, V, W), self.fmt.shape):

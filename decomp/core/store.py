@@ -21,7 +21,7 @@ from .formats import Format
 from .io import atomic_write_bytes, read_json, scheme_to_json
 from .rings import Ring, implies
 from .scheme import Scheme
-from .targets import Target, parse_target
+from .targets import Target, parse_format_or_target, parse_target
 
 ENV_VAR = "DECOMP_RESULTS"
 _NAME = re.compile(r"^r(\d+)-([0-9a-f]{16})\.json$")
@@ -57,14 +57,6 @@ class LoadReport:
     errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def _parse_key(fmt):
-    if isinstance(fmt, (Format, Target)):
-        return fmt
-    if isinstance(fmt, str) and not any(ch.isdigit() for ch in fmt.split(":")[0]):
-        return parse_target(fmt)
-    return Format.parse(fmt)
-
-
 def _dirname(fmt) -> str:
     return fmt.slug if isinstance(fmt, Target) else str(fmt)
 
@@ -86,7 +78,7 @@ class Catalogue:
 
     # ------------------------------------------------------------- listing
     def entries(self, fmt=None, ring=None) -> list[Entry]:
-        fmt = _parse_key(fmt) if fmt is not None else None
+        fmt = parse_format_or_target(fmt) if fmt is not None else None
         ring = Ring.parse(ring) if ring is not None else None
         out = []
         if not self.root.is_dir():
@@ -135,7 +127,7 @@ class Catalogue:
     def best(self, fmt, ring="z") -> Scheme | None:
         """Lowest-rank valid scheme usable over `ring` (a z scheme counts for
         q and gf2 too, read in the wanted ring)."""
-        fmt, ring = _parse_key(fmt), Ring.parse(ring)
+        fmt, ring = parse_format_or_target(fmt), Ring.parse(ring)
         for e in sorted(self.entries(fmt), key=lambda e: (e.rank, e.ring is not ring)):
             if not implies(e.ring, ring):
                 continue

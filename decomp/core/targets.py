@@ -107,6 +107,19 @@ class Target:
         return hashlib.sha256(json.dumps(self.to_dict()["entries"]).encode()).hexdigest()[:12]
 
 
+def parse_format_or_target(value):
+    """A Format or Target passes through; text with digits before any ':'
+    ('3x4x5', '<3,4,5>') is a format, other text ('complex', 'poly:4',
+    'target-poly-4') a built-in target."""
+    from .formats import Format
+
+    if isinstance(value, (Format, Target)):
+        return value
+    if isinstance(value, str) and not any(ch.isdigit() for ch in value.split(":")[0]):
+        return parse_target(value)
+    return Format.parse(value)
+
+
 def require_matmul(fmt, feature: str) -> None:
     if isinstance(fmt, Target):
         raise DecompError(f"{feature} applies to matrix multiplication formats <n,m,p> only, not to target {fmt.name}")

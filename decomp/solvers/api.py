@@ -18,7 +18,7 @@ from ..core.formats import Format
 from ..core.io import scheme_to_dict
 from ..core.rings import Ring
 from ..core.scheme import Scheme
-from ..core.targets import Target
+from ..core.targets import Target, parse_format_or_target
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def solve(
     if unknown:
         valid = ", ".join(sorted(spec.options)) or "(none)"
         raise TypeError(f"unknown option(s) {', '.join(unknown)} for method {method!r}: valid options are {valid}")
-    fmt = fmt if isinstance(fmt, Target) else Format.parse(fmt)
+    fmt = parse_format_or_target(fmt)
     ring = Ring.parse(ring)
     if ring not in spec.rings:
         raise DecompError(
@@ -185,10 +185,6 @@ def _checked(res: SolveResult, problem: Problem, method: str, wall: float) -> So
     return SolveResult(success, status, message, scheme,
                        scheme.rank if scheme is not None else res.best_rank,
                        res.history, wall, method, res.extra)
-
-
-def method_options(name: str) -> dict:
-    return dict(METHODS[name].options)
 
 
 # ------------------------------------------------------------------ registry

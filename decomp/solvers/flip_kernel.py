@@ -48,10 +48,6 @@ def _hash(v, shift):
     return np.int64((v * _GOLDEN) >> np.uint64(shift))
 
 
-class _Tables:  # documentation only: the arrays below travel as a tuple
-    pass
-
-
 @njit(cache=True, inline="always")
 def _insert(mode, t, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
     v = F[mode, t]
