@@ -132,7 +132,6 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
     else:
         state = SearchState(list(fmt.dims), rank, ring.value, methods)
     best = scheme_from_dict(state.best) if state.best else None
-    lift = ring is not Ring.GF2
     executor = make_executor(run_task, workers, ray)
     deadline = time.monotonic() + max(0.0, time_limit - state.elapsed)
     started = time.monotonic() - state.elapsed
@@ -147,8 +146,6 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
         spec = {"fmt": list(fmt.dims), "rank": rank, "ring": _task_ring(method, ring), "method": method,
                 "seed": state.next_seed, "slice": min(slice_seconds, max(1.0, deadline - time.monotonic())),
                 "start": _start_for(method, best, ring, state.next_seed // len(methods)), "options": {}}
-        if method in ("flip", "sat") and lift:
-            spec["options"] = {"lift": True}
         state.next_seed += 1
         return spec
 
