@@ -208,6 +208,9 @@ def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, qui
                 parts = [f"restart {state['restart']}/{options.get('restarts', 20)}",
                          f"numeric fits {state['numeric_fits']}", f"exact {state['exact']}",
                          f"best residual {state['best_residual']:.1e}"]
+            if "games" in state:
+                parts = [f"{state['games']} games", f"{state.get('step', 0)} training steps",
+                         f"best rank {state.get('best_rank')}"]
             if "conflicts" in state:
                 parts = [f"{state['conflicts']} conflicts", f"{secs:.0f} s"]
             status.update(f"{method} {fmt} -> {rank}: " + ", ".join(parts))
@@ -232,6 +235,7 @@ def solve_cmd(
     start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
     proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="trained agent folder (rl)"),
     option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
     store: bool = typer.Option(True, "--store/--no-store", help="add the scheme found to the catalogue"),
@@ -241,7 +245,8 @@ def solve_cmd(
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
     for key, value in (("workers", workers), ("lift", lift), ("start", start), ("restarts", restarts),
-                       ("proof", str(proof) if proof else None)):
+                       ("proof", str(proof) if proof else None),
+                       ("checkpoint", str(checkpoint) if checkpoint else None)):
         if value is not None:
             options[key] = value
     from .core.targets import read_target
@@ -270,7 +275,8 @@ def solve_cmd(
         colour = "green" if res.success else "yellow"
         console.print(f"[{colour}]{res.status}[/{colour}]: {res.message}")
         summary = {k: res.extra[k] for k in ("restarts", "numeric_fits", "exact", "best_residual", "flips",
-                                             "plus_transitions", "lift", "conflicts") if k in res.extra}
+                                             "plus_transitions", "lift", "conflicts", "games", "steps")
+                   if k in res.extra}
         if summary:
             console.print(", ".join(f"{k.replace('_', ' ')}: {v:.2e}" if isinstance(v, float) else
                                     f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()), highlight=False)
@@ -285,6 +291,103 @@ def solve_cmd(
     return 0 if res.success else 1
 
 
+
+
+# ------------------------------------------------------------------ train
+@app.command()
+def train(
+    format: str = typer.Option(..., "--format", "-f", help="format (e.g. 2x2x2) or target (poly:3, ...)"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    steps: int = typer.Option(..., "--steps", help="train until this many gradient steps in all"),
+    out: Path = typer.Option(..., "--out", help="checkpoint folder (safetensors + config.json + log.jsonl)"),
+    resume: bool = typer.Option(False, "--resume", help="continue the checkpoint in --out"),
+    seed: int = typer.Option(0, "--seed"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write losses and best rank as a PNG"),
+    option: List[str] = typer.Option([], "--option", "-o", help="training setting key=value (repeatable)"),
+    store: bool = typer.Option(True, "--store/--no-store", help="add the schemes found to the catalogue"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Train the TensorGame agent (rl method): synthetic demonstrations + self-play."""
+    from .solvers.api import METHODS as _methods
+
+    _methods["rl"].load()                      # a clear message when the [rl] extra is missing
+    from .solvers.rl.checkpoint import CONFIG
+    from .solvers.rl.train import Agent, config_for
+
+    if steps < 0:
+        raise DecompError(f"--steps must be >= 0, got {steps}")
+    if time_limit is not None and time_limit <= 0:
+        raise DecompError(f"--time-limit must be positive, got {time_limit}")
+    settings = _parse_options(option)
+    cat = str(_catalogue(results).root) if store else None
+    fmt = parse_format_or_target(format)
+    if getattr(fmt, "kind", None) == "file":
+        raise DecompError("train takes a format or a named target; file targets are not supported")
+    if (out / CONFIG).exists():
+        if not resume:
+            raise DecompError(f"{out} already holds a checkpoint: pass --resume to continue it, or choose another --out")
+        agent = Agent.load(out, device=device, results=cat, overrides=settings)
+        if agent.fmt != fmt or agent.ring.value != ring.value:
+            raise DecompError(f"{out} was trained for {agent.fmt} over {agent.ring.value}, not {fmt} over {ring.value}")
+    else:
+        if resume:
+            raise DecompError(f"nothing to resume: {out} holds no checkpoint")
+        agent = Agent(config_for(fmt, ring.value, seed=seed, **settings), device=device, results=cat)
+    log = out / "log.jsonl"
+
+    def progress(entry: dict) -> bool:
+        if not json_out:
+            err.print(f"step {entry['step']}: games {entry['games']}, best rank {entry['best_rank']}, "
+                      f"policy loss {entry.get('policy_loss', float('nan')):.3f}, "
+                      f"value loss {entry.get('value_loss', float('nan')):.3f}", highlight=False)
+        return False
+
+    try:
+        agent.run(steps=steps, time_limit=time_limit, callback=progress, out=out, log_path=log)
+    except KeyboardInterrupt:
+        agent.save(out)
+        err.print(f"interrupted: checkpoint saved in {out} at step {agent.step}")
+        raise typer.Exit(130)
+    if plot is not None:
+        _plot_training(log, plot, f"{fmt} over {ring.value}")
+    summary = {"format": str(fmt), "ring": ring.value, "steps": agent.step, "games": agent.games,
+               "best_rank": agent.best.rank if agent.best else None, "checkpoint": str(out),
+               "first_found": {str(k): v for k, v in agent.first_found.items()}, "device": agent.device}
+    if json_out:
+        _emit_json(summary)
+    else:
+        console.print(f"trained {fmt} over {ring.value} to step {agent.step} ({agent.games} games, "
+                      f"{agent.device}); best rank played: {summary['best_rank']}; checkpoint in {out}")
+    return 0
+
+
+def _plot_training(log: Path, path: Path, title: str) -> None:
+    from .plotting import pyplot, save_png
+
+    rows = []
+    for line in log.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue                         # a line cut by an interrupted run
+    plt = pyplot("--plot")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    steps = [r["step"] for r in rows if "policy_loss" in r]
+    ax1.plot(steps, [r["policy_loss"] for r in rows if "policy_loss" in r], label="policy")
+    ax1.plot(steps, [r["value_loss"] for r in rows if "policy_loss" in r], label="value")
+    ax1.set_xlabel("training step")
+    ax1.set_ylabel("loss")
+    ax1.legend()
+    ranked = [r for r in rows if r.get("best_rank") is not None]
+    ax2.step([r["games"] for r in ranked], [r["best_rank"] for r in ranked], where="post")
+    ax2.set_xlabel("self-play games")
+    ax2.set_ylabel("best rank played")
+    fig.suptitle(title)
+    fig.tight_layout()
+    save_png(fig, path)
 
 
 # ---------------------------------------------------------------- combine
