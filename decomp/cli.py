@@ -328,7 +328,8 @@ def train(
         raise DecompError("train takes a format or a named target; file targets are not supported")
     if (out / CONFIG).exists():
         if not resume:
-            raise DecompError(f"{out} already holds a checkpoint: pass --resume to continue it, or choose another --out")
+            raise DecompError(f"{out} already holds a checkpoint: pass --resume to continue it, "
+                              "or choose another --out")
         agent = Agent.load(out, device=device, results=cat, overrides=settings)
         if agent.fmt != fmt or agent.ring.value != ring.value:
             raise DecompError(f"{out} was trained for {agent.fmt} over {agent.ring.value}, not {fmt} over {ring.value}")

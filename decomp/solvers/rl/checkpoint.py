@@ -19,6 +19,7 @@ from ...core.io import atomic_write_bytes
 
 SCHEMA = "decomp.rl-checkpoint/1"
 CONFIG = "config.json"
+FILES = ("model.safetensors", "optimizer.safetensors", "buffer.npz")
 
 
 class CheckpointError(DecompError):
@@ -92,6 +93,8 @@ def read_meta(directory) -> dict:
     files = meta.get("files")
     if not isinstance(files, dict):
         raise CheckpointError(f"{path} names no files")
+    if set(files) != set(FILES):
+        raise CheckpointError(f"{path} must name exactly the files {', '.join(FILES)}")
     for name, size in files.items():
         f = d / str(name)
         if not f.is_file() or f.stat().st_size != size:

@@ -302,8 +302,11 @@ class Agent:
     @classmethod
     def load(cls, directory, device: str | None = None, results=None, overrides: dict | None = None) -> "Agent":
         meta = checkpoint.read_meta(directory)
-        config = TrainConfig.from_dict(dict(meta.get("train", {}), **(overrides or {})))
-        agent = cls(config, device=device, results=results)
+        try:
+            config = TrainConfig.from_dict(dict(meta.get("train", {}), **(overrides or {})))
+            agent = cls(config, device=device, results=results)
+        except (TypeError, ValueError) as exc:
+            raise checkpoint.CheckpointError(f"checkpoint {directory}: bad training settings: {exc}") from None
         meta, buffer, rng = checkpoint.load(directory, agent.model, agent.optimizer)
         if buffer:
             agent.buffer.restore(buffer)
