@@ -311,9 +311,7 @@ def train(
     json_out: bool = JsonOpt,
 ):
     """Train the TensorGame agent (rl method): synthetic demonstrations + self-play."""
-    from .solvers.api import METHODS as _methods
-
-    _methods["rl"].load()                      # a clear message when the [rl] extra is missing
+    METHODS["rl"].load()                       # a clear message when the [rl] extra is missing
     from .solvers.rl.checkpoint import CONFIG
     from .solvers.rl.train import Agent, config_for
 

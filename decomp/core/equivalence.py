@@ -19,7 +19,7 @@ import numpy as np
 from . import symmetry as sym
 from .errors import DecompError
 from .formats import Format
-from .rings import Ring
+from .rings import Ring, matrix_rank
 from .scheme import Scheme
 
 # Exact canonical forms enumerate the group; beyond this many elements they
@@ -28,22 +28,6 @@ MAX_GROUP = 10_000
 
 
 # --------------------------------------------------------------- invariants
-def _rank(mat: np.ndarray, mod2: bool) -> int:
-    if mod2:
-        rows = [int("".join(str(int(x) & 1) for x in row), 2) for row in mat]
-        rank = 0
-        while rows:
-            pivot = max(rows)
-            rows.remove(pivot)
-            if pivot == 0:
-                break
-            rank += 1
-            top = pivot.bit_length() - 1
-            rows = [r ^ pivot if (r >> top) & 1 else r for r in rows]
-        return rank
-    return int(np.linalg.matrix_rank(mat.astype(float)))
-
-
 def _term_mats(s: Scheme):
     n, m, p = s.fmt.dims
     shapes = ((n, m), (m, p), (p, n))
@@ -69,10 +53,10 @@ def invariants(s: Scheme) -> tuple:
     matrices are kept by every change of basis)."""
     mod2 = s.ring is Ring.GF2
     mats = _term_mats(s)
-    singles = Counter(_orient(tuple(_rank(M, mod2) for M in t), s.fmt) for t in mats)
+    singles = Counter(_orient(tuple(matrix_rank(M, mod2) for M in t), s.fmt) for t in mats)
     pairs = Counter()
     for i, j in itertools.combinations(range(len(mats)), 2):
-        summed = tuple(_rank((a + b) % 2 if mod2 else a + b, mod2) for a, b in zip(mats[i], mats[j]))
+        summed = tuple(matrix_rank((a + b) % 2 if mod2 else a + b, mod2) for a, b in zip(mats[i], mats[j]))
         pairs[_orient(summed, s.fmt)] += 1
     return (s.rank, tuple(sorted(singles.items())), tuple(sorted(pairs.items())))
 
@@ -88,7 +72,7 @@ def _gl2(k: int) -> tuple:
     out = []
     for bits in itertools.product((0, 1), repeat=k * k):
         M = np.array(bits, dtype=np.int64).reshape(k, k)
-        if _rank(M, True) == k:
+        if matrix_rank(M, True) == k:
             out.append(M)
     return tuple(out)
 

@@ -156,3 +156,24 @@ def integer_columns(mat: np.ndarray) -> tuple[np.ndarray, list[int]]:
         f = mat[i, c]
         nums[i, c] = f.numerator * (dens[c] // f.denominator)
     return nums, dens
+
+
+def matrix_rank(mat: np.ndarray, mod2: bool) -> int:
+    """Exact rank of a small integer matrix, over GF(2) or over Q."""
+    mat = np.asarray(mat)
+    if mat.size == 0:
+        return 0
+    if not mod2:
+        # Small integer entries: the SVD rank of the float copy is exact.
+        return int(np.linalg.matrix_rank(mat.astype(np.float64)))
+    rows = [int("".join(str(int(x) & 1) for x in row), 2) for row in mat]
+    rank = 0
+    while rows:
+        pivot = max(rows)
+        rows.remove(pivot)
+        if pivot == 0:
+            break
+        rank += 1
+        top = pivot.bit_length() - 1
+        rows = [r ^ pivot if (r >> top) & 1 else r for r in rows]
+    return rank

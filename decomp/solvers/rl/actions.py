@@ -99,6 +99,11 @@ class ActionSpace:
         a, b, _ = self.shape
         return actions[..., :a], actions[..., a:a + b], actions[..., a + b:]
 
+    def factors(self, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(r, length) moves -> a scheme's U (a, r), V (b, r), W (c, r)."""
+        moves = np.asarray(moves, dtype=np.int64).reshape(-1, self.length)
+        return tuple(np.ascontiguousarray(part.T) for part in self.split(moves))
+
     def legal(self, actions: np.ndarray) -> np.ndarray:
         """(N, length) -> bool (N,): entries in F and u, v, w all nonzero."""
         actions = np.asarray(actions, dtype=np.int64)

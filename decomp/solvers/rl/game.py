@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.errors import DecompError
+from ...core.rings import matrix_rank
 from .actions import ActionSpace
 
 
@@ -19,22 +20,6 @@ def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
     """(N, length) factor triples -> (N, a, b, c) rank-one tensors."""
     u, v, w = space.split(np.asarray(actions, dtype=np.int64))
     return np.einsum("ni,nj,nk->nijk", u, v, w)
-
-
-def matrix_rank(mat: np.ndarray, mod2: bool) -> int:
-    """Exact rank of a small integer matrix (over GF(2) or over Q)."""
-    if not mod2:
-        # Entries are small integers, so the SVD rank of the float copy is exact.
-        return int(np.linalg.matrix_rank(mat.astype(np.float64))) if mat.size else 0
-    rows = [int("".join("1" if x & 1 else "0" for x in row) or "0", 2) for row in mat]
-    rank = 0
-    while rows:
-        pivot = rows.pop()
-        if pivot:
-            rank += 1
-            low = pivot & -pivot
-            rows = [r ^ pivot if r & low else r for r in rows]
-    return rank
 
 
 def rank_bound(residual: np.ndarray, mod2: bool) -> int:
@@ -47,6 +32,16 @@ def rank_bound(residual: np.ndarray, mod2: bool) -> int:
         total = sum(matrix_rank(s, mod2) for s in slices if s.any())
         best = total if best is None else min(best, total)
     return int(best)
+
+
+def terminal_value(residual: np.ndarray, moves: int, max_moves: int, mod2: bool) -> float | None:
+    """The end rule, shared by the environment and the search: None while
+    play goes on, 0 once the residual is zero, -rank_bound at the move limit."""
+    if not residual.any():
+        return 0.0
+    if moves >= max_moves:
+        return -float(rank_bound(residual, mod2))
+    return None
 
 
 def rank_one_action(residual: np.ndarray, space: ActionSpace) -> np.ndarray | None:
@@ -132,17 +127,16 @@ class TensorGame:
         rewards[live] = -1.0
         for g in np.flatnonzero(live):
             self.actions[g].append(actions[g].copy())
+            end = terminal_value(self.residual[g], self.moves[g], self.max_moves, self.space.mod2)
+            if end is not None:
+                rewards[g] += end
+                self.done[g] = True
         self.solved = ~self.residual.reshape(len(self.residual), -1).any(axis=1)
-        limit = live & ~self.solved & (self.moves >= self.max_moves)
-        for g in np.flatnonzero(limit):
-            rewards[g] -= rank_bound(self.residual[g], self.space.mod2)
-        self.done = self.done | self.solved | limit
         return rewards, self.done.copy()
 
     def factors(self, game: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """U, V, W (columns = the moves played) of one game."""
-        moves = np.array(self.actions[game], dtype=np.int64).reshape(-1, self.space.length)
-        return tuple(np.ascontiguousarray(part.T) for part in self.space.split(moves))
+        return self.space.factors(np.array(self.actions[game], dtype=np.int64))
 
 
 def apply(residual: np.ndarray, actions: np.ndarray, space: ActionSpace) -> np.ndarray:

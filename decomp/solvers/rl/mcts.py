@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .actions import ActionSpace
-from .game import apply, rank_bound
+from .game import apply, rank_bound, terminal_value
 
 
 class Node:
@@ -29,14 +29,9 @@ class Node:
         self.depth = depth
         self.history = history
         self.actions = None
-        self.value = 0.0
-        if not residual.any():
-            self.terminal = True             # solved: nothing left to subtract
-        elif depth >= max_moves:
-            self.terminal = True             # move limit: the penalty estimates what is left
-            self.value = -float(rank_bound(residual, mod2))
-        else:
-            self.terminal = False
+        end = terminal_value(residual, depth, max_moves, mod2)
+        self.terminal = end is not None       # solved, or the move limit with its penalty
+        self.value = 0.0 if end is None else end
 
     @property
     def expanded(self) -> bool:

@@ -25,7 +25,8 @@ from ...core.store import Catalogue
 from ...core.targets import Target, parse_format_or_target, target_from_dict
 from . import checkpoint
 from .actions import ActionSpace, default_coefficients
-from .demos import augment, inverse_basis, random_bases, synthetic_batch, transform_tensor
+from .demos import (augment, inverse_basis, random_bases, synthetic_batch, transform_actions,
+                    transform_tensor)
 from .evaluate import NetworkEvaluator
 from .mcts import play
 from .replay import ReplayBuffer
@@ -140,7 +141,6 @@ class Agent:
         self.seconds = 0.0
         self.best: Scheme | None = None
         self.first_found: dict = {}          # rank -> {"games", "seconds", "step"} when first reached
-        self.log: list[dict] = []
 
     # ------------------------------------------------------------ training
     def _batch(self, n: int) -> dict:
@@ -215,11 +215,8 @@ class Agent:
         """The moves of a game in a changed basis, mapped back and verified."""
         moves = np.array(moves, dtype=np.int64)
         if bases is not None:
-            inv = [inverse_basis(m) for m in bases]
-            from .demos import transform_actions
-
-            moves = transform_actions(moves, inv, self.space)
-        U, V, W = (np.ascontiguousarray(p.T) for p in self.space.split(moves))
+            moves = transform_actions(moves, [inverse_basis(m) for m in bases], self.space)
+        U, V, W = self.space.factors(moves)
         scheme = Scheme(self.fmt, U, V, W, ring=self.ring,
                         provenance={"method": "rl", "seed": self.config.seed, "seconds": round(self.seconds, 3),
                                     "games": self.games, "step": self.step})
@@ -274,7 +271,6 @@ class Agent:
         self.seconds = time.monotonic() - t0
         entry = dict(step=self.step, games=self.games, seconds=round(self.seconds, 3),
                      best_rank=self.best.rank if self.best else None, **{k: round(v, 5) for k, v in losses.items()})
-        self.log.append(entry)
         if log_path is not None:
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "a") as fh:
