@@ -191,6 +191,12 @@ def test_checkpoint_round_trip_via_safetensors(tmp_path):
     assert len(again.buffer) == len(agent.buffer)
 
 
+def test_steps_limit_holds_inside_the_warm_up():
+    agent = Agent(config_for("2x2x2", "gf2", **dict(TINY, warmup_steps=300)), device="cpu")
+    agent.run(steps=30)
+    assert agent.step == 30 and agent.games == 0
+
+
 def test_resume_continues_where_it_stopped(tmp_path):
     cfg = config_for("2x2x2", "gf2", seed=4, **TINY)
     a = Agent(cfg, device="cpu")

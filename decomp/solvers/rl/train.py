@@ -242,12 +242,10 @@ class Agent:
         def out_of_time() -> bool:
             return time_limit is not None and time.monotonic() - call_start >= time_limit
 
-        if self.step < c.warmup_steps:
-            chunk = max(1, min(c.warmup_steps - self.step, 100))
-            while self.step < c.warmup_steps and not out_of_time():
-                if steps is not None and self.step >= steps:
-                    break
-                self._record(self.train_steps(min(chunk, c.warmup_steps - self.step)), t0, log_path, callback)
+        # Warm-up in slices of 100 steps (one log line each), never past `steps`.
+        warm_until = c.warmup_steps if steps is None else min(c.warmup_steps, steps)
+        while self.step < warm_until and not out_of_time():
+            self._record(self.train_steps(min(100, warm_until - self.step)), t0, log_path, callback)
         while True:
             done = stop_rank is not None and self.best is not None and self.best.rank <= stop_rank
             if done or out_of_time() or (steps is not None and self.step >= steps):
