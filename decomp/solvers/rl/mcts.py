@@ -188,9 +188,9 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
             tree.advance(a)
             node = tree.root
             if node.terminal:
-                if not node.residual.any():
-                    tree.solution = list(tree.played) if tree.solution is None or \
-                        len(tree.played) <= len(tree.solution) else tree.solution
+                solved = not node.residual.any()
+                if solved and (tree.solution is None or len(tree.played) <= len(tree.solution)):
+                    tree.solution = list(tree.played)
                 live[g] = False
     for root_residual, rec, tree in zip(roots, records, trees):
         moves = len(rec.actions)

@@ -16,16 +16,13 @@ SEARCH_SETTINGS = ("simulations", "samples", "parallel_games", "explore_moves", 
                    "warmup_steps", "synthetic_fraction", "lr")
 
 
-def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None, max_moves=None,
-        coefficients=None, **settings) -> SolveResult:
+def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None, **settings) -> SolveResult:
     ring = problem.ring
     settings = {k: v for k, v in settings.items() if v is not None}
     if checkpoint:
         frozen = sorted(set(settings) - set(SEARCH_SETTINGS))
-        if frozen or max_moves is not None or coefficients is not None:
-            names = ", ".join(frozen + [n for n, v in (("max_moves", max_moves), ("coefficients", coefficients))
-                                        if v is not None])
-            raise DecompError(f"{names} cannot change on a trained checkpoint (they fix the network); "
+        if frozen:
+            raise DecompError(f"{', '.join(frozen)} cannot change on a trained checkpoint (they fix the network); "
                               f"train a new one with decomp train")
         agent = Agent.load(checkpoint, device=device, results=results, overrides=settings)
         if agent.fmt != problem.fmt:
@@ -34,8 +31,7 @@ def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None
             raise DecompError(f"checkpoint {checkpoint} plays over {agent.ring.value}, not {ring.value}")
     else:
         seed = 0 if problem.seed is None else int(problem.seed)
-        config = config_for(problem.fmt, ring, seed=seed, max_moves=max_moves, coefficients=coefficients,
-                            extra={"device": device}, **settings)
+        config = config_for(problem.fmt, ring, seed=seed, extra={"device": device}, **settings)
         agent = Agent(config, device=device, results=results)
     history = []
 
