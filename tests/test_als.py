@@ -12,14 +12,14 @@ def test_2x2x2_rank7_exact_with_fixed_seed():
 
 def test_near_solution_never_reported(monkeypatch):
     """A numeric fit that rounds to a wrong scheme must not become a success."""
-    from decomp.solvers import als
+    from decomp.solvers import als, als_snap
 
-    def bad_discretise(T, factors, values, **kw):
-        out = [f.round() for f in als._rescale_for_snapping(factors)]
+    def bad_snap(T, factors, values, **kw):
+        out = [f.round() for f in als_snap.gauge_normalise(factors)]
         out[0][0, 0] += 1  # break it
         return out
 
-    monkeypatch.setattr(als, "discretise", bad_discretise)
+    monkeypatch.setattr(als, "snap", bad_snap)
     res = solve("2x2x2", 7, method="als", ring="z", seed=1, restarts=3)
     assert not res.success and res.scheme is None and res.extra["exact"] == 0
 

@@ -31,6 +31,14 @@ def test_complex_rank3_by_sat_and_als_rank2_impossible():
     assert res.success and res.scheme.ring.value == "z" and res.scheme.verify().ok
 
 
+def test_poly3_rank5_over_q_by_als():
+    """Evaluation-interpolation: U and V must sit at 5 distinct rational
+    points, W is the inverse Vandermonde (sixths); found exactly, not rounded."""
+    res = solve(parse_target("poly:3"), 5, method="als", ring="q", seed=1, restarts=5)
+    assert res.success and res.scheme.rank == 5 and res.scheme.verify().ok
+    assert res.scheme.ring.value == "q" and res.extra["exact"] >= 1
+
+
 def test_flip_on_a_target():
     res = solve(parse_target("sym-mv:3"), 8, method="flip", ring="gf2", seed=1, time_limit=30)
     assert res.scheme is not None and res.scheme.verify().ok and res.best_rank <= 9

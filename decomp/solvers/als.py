@@ -4,10 +4,10 @@ exact schemes.
 Per restart: Gaussian start, parafac in stages with a Tikhonov weight
 scheduled down to 0 (a constant one never fits), factor norms balanced
 between stages, restart when norms explode (border-rank drift). Then
-discretisation: rescale each term so its largest u and v entries are 1,
-repeatedly fix the entries nearest to an allowed coefficient and refit the
-free ones by masked least squares, until every entry is fixed; the result
-goes to Scheme.verify() over Z or Q and counts only if it is exact.
+discretisation (als_snap): U and V are fixed entry by entry to the
+coefficient set with a refit after every fix, W is solved exactly over Q,
+and the result goes to Scheme.verify(): it counts only if it is exact and
+its coefficients lie in the ring asked for.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from ..core.errors import DecompError, MissingDependencyError
 from ..core.rings import Ring
 from ..core.scheme import Scheme
+from .als_snap import refit, residual, snap
 from .api import Problem, SolveResult
 
 COEFFICIENT_SETS = {
@@ -27,7 +28,11 @@ COEFFICIENT_SETS = {
     "small": [-2, -1, 0, 1, 2],
     "halves": [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2],
     "quarters": [q / 4 for q in range(-8, 9)],
+    "eighths": [q / 8 for q in range(-16, 17)],
 }
+
+# Fits left above this by ALS are local minima; below it they are polished.
+POLISH_BELOW = 1e-3
 
 
 def _tensorly():
@@ -58,12 +63,7 @@ def numeric_fit(T, rank, rng, n_iter_max=3000, tol=1e-12, reg=(1e-2, 1e-3, 1e-4,
         factors = _balance(mats)
         if max(np.abs(f).max() for f in factors) > max_norm or not all(np.isfinite(f).all() for f in factors):
             return None, float("inf")
-    return factors, _residual(T, factors)
-
-
-def _residual(T, factors) -> float:
-    U, V, W = factors
-    return float(np.linalg.norm(np.einsum("ar,br,cr->abc", U, V, W) - T))
+    return factors, residual(T, factors)
 
 
 def _balance(factors):
@@ -71,72 +71,6 @@ def _balance(factors):
     norms = [np.linalg.norm(f, axis=0) + 1e-300 for f in factors]
     geo = np.cbrt(norms[0] * norms[1] * norms[2])
     return [f * (geo / n)[None, :] for f, n in zip(factors, norms)]
-
-
-def _rescale_for_snapping(factors):
-    """Move each term's scale so the largest |entry| of u and of v is 1."""
-    U, V, W = (f.copy() for f in factors)
-    for r in range(U.shape[1]):
-        for F in (U, V):
-            big = F[np.argmax(np.abs(F[:, r])), r]
-            if abs(big) > 1e-12:
-                F[:, r] /= big
-                W[:, r] *= big
-    return [U, V, W]
-
-
-def _refit_masked(T, factors, fixed, sweeps=30, reg=1e-9):
-    """ALS sweeps that solve only for the free (unfixed) entries."""
-    factors = [f.copy() for f in factors]
-    unfold = [T.reshape(T.shape[0], -1),
-              np.moveaxis(T, 1, 0).reshape(T.shape[1], -1),
-              np.moveaxis(T, 2, 0).reshape(T.shape[2], -1)]
-    for _ in range(sweeps):
-        for mode in range(3):
-            others = [factors[m] for m in range(3) if m != mode]
-            K = np.einsum("ir,jr->ijr", others[0], others[1]).reshape(-1, others[0].shape[1])
-            F, mask = factors[mode], fixed[mode]
-            for row in range(F.shape[0]):
-                free = ~mask[row]
-                if not free.any():
-                    continue
-                rhs = unfold[mode][row] - K[:, ~free] @ F[row, ~free]
-                Kf = K[:, free]
-                F[row, free] = np.linalg.solve(Kf.T @ Kf + reg * np.eye(Kf.shape[1]), Kf.T @ rhs)
-    return factors
-
-
-def discretise(T, factors, values, fix_step=0.15, max_rounds=40, tol=0.35, modes=(0, 1, 2)):
-    """Progressively snap entries of the given modes to `values`, refitting
-    the rest. Returns the factors with those modes exact, or None."""
-    values = np.asarray(values, dtype=float)
-    factors = _rescale_for_snapping(factors)
-    fixed = [np.zeros(f.shape, dtype=bool) for f in factors]
-    free_modes = [m for m in range(3) if m not in modes]
-    total = sum(factors[m].size for m in modes)
-    for _ in range(max_rounds):
-        free_count = sum(int((~fixed[m]).sum()) for m in modes)
-        if free_count == 0:
-            break
-        cands = []
-        for mode, (F, mask) in enumerate(zip(factors, fixed)):
-            if mode in free_modes:
-                continue
-            dist = np.abs(F[..., None] - values[None, None, :])
-            nearest = values[dist.argmin(axis=2)]
-            d = dist.min(axis=2)
-            for idx in zip(*np.nonzero(~mask)):
-                cands.append((d[idx], mode, idx, nearest[idx]))
-        cands.sort(key=lambda c: c[0])
-        take = max(1, int(np.ceil(fix_step * total)))
-        batch = [c for c in cands[:take] if c[0] < tol] or cands[:1]
-        for _, mode, idx, value in batch:
-            factors[mode][idx] = value
-            fixed[mode][idx] = True
-        factors = _refit_masked(T, factors, fixed)
-    if any((~fixed[m]).any() for m in modes):
-        return None
-    return factors
 
 
 def solve_last_exactly(T, U, V):
@@ -173,36 +107,31 @@ def solve_last_exactly(T, U, V):
     return W
 
 
-def _to_exact(factors, ring: Ring):
+def _to_exact(factors):
     mats = []
     for F in factors:
         out = np.empty(F.shape, dtype=object)
         for idx, v in np.ndenumerate(F):
-            f = Fraction(float(v)).limit_denominator(8)
+            f = Fraction(float(v)).limit_denominator(1 << 10)
             out[idx] = int(f) if f.denominator == 1 else f
         mats.append(out)
     return mats
 
 
-def _exact_candidate(T, fmt, factors, values, ring, seed, attempt):
-    """Snap everything; failing that (over q), snap U and V and solve W exactly."""
-    prov = {"method": "als", "seed": seed, "restart": attempt}
-    exact = discretise(T, factors, values)
-    if exact is not None:
-        s = Scheme(fmt, *_to_exact(exact, Ring.Q), ring=Ring.Q, provenance=prov)
-        if s.verify().ok:
-            return s
-    if ring is not Ring.Q:
+def _exact_candidate(T, target, factors, values, ring, seed, attempt):
+    """Snap U and V (and W too outside Q, which steers U and V toward integral
+    W) to the coefficient set, then solve W exactly over Q; the scheme counts
+    only if W lies in the ring too."""
+    uv = snap(T, factors, values, modes=(0, 1) if ring is Ring.Q else (0, 1, 2))
+    if uv is None:
         return None
-    for snap in (discretise,):
-        uv = snap(T, factors, values, modes=(0, 1))
-        if uv is None:
-            continue
-        U, V = _to_exact(uv[:2], Ring.Q)
-        W = solve_last_exactly(T.astype(np.int64), U, V)
-        if W is not None:
-            return Scheme(fmt, U, V, W, ring=Ring.Q, provenance=prov)
-    return None
+    U, V = _to_exact(uv[:2])
+    W = solve_last_exactly(T.astype(np.int64), U, V)
+    if W is None:
+        return None
+    if ring is not Ring.Q and any(isinstance(c, Fraction) for c in W.ravel()):
+        return None
+    return Scheme(target, U, V, W, ring=Ring.Q, provenance={"method": "als", "seed": seed, "restart": attempt})
 
 
 def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=(1e-2, 1e-3, 1e-4, 0.0),
@@ -211,7 +140,7 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     if ring is Ring.GF2:
         raise DecompError("als works over z, zt or q (it rounds real numbers); use flip or sat for gf2")
     if coefficients is None:
-        coefficients = "halves" if ring is Ring.Q else "small" if ring is Ring.Z else "ternary"
+        coefficients = "quarters" if ring is Ring.Q else "small" if ring is Ring.Z else "ternary"
     if coefficients not in COEFFICIENT_SETS:
         raise DecompError(f"unknown coefficient set {coefficients!r}: valid sets are {', '.join(COEFFICIENT_SETS)}")
     if int(restarts) < 1:
@@ -234,6 +163,8 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
         if factors is None:
             stats["diverged"] += 1
         else:
+            if fit_tol <= res < POLISH_BELOW:  # ALS crawls at the end; damped Gauss-Newton finishes
+                factors, res = refit(T, factors, [np.zeros(f.shape, dtype=bool) for f in factors])
             stats["best_residual"] = min(stats["best_residual"], res)
             if res < fit_tol:
                 stats["numeric_fits"] += 1

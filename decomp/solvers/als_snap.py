@@ -1,0 +1,214 @@
+"""Turning a numeric CP fit into exact coefficients: entries are fixed one at
+a time to values of a coefficient set, and the free entries are refitted
+after every fix, so each fix moves the whole solution along its manifold of
+exact fits instead of rounding it off that manifold.
+
+Why not just round: a numeric solution is one point of a continuous family
+(polynomial multiplication: any 2d-1 distinct evaluation points; matmul: the
+GL symmetries), almost never the point with nice coefficients. Fixing an
+entry and refitting slides to a nearby family member where that entry is
+exact; the fit says whether the value was compatible.
+
+Why Levenberg-Marquardt for the refit: masked ALS crawls along such valleys
+(hundreds of sweeps to absorb one fix), Gauss-Newton with damping converges
+in a handful of iterations.
+
+Why release a term: an early fix can be compatible with the fit yet leave
+no exact value for a later entry of the same term (an evaluation point fixed
+so that its square is 1/2). When an entry admits no value, the other fixed
+entries of its rank-one term are freed, their old values made taboo, and the
+stuck entry is fixed first.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+# Dense Jacobians above this many entries fall back to masked ALS sweeps.
+MAX_JACOBIAN_ENTRIES = 20_000_000
+# A compatible value is absorbed in a few damped Gauss-Newton steps; giving
+# up after this many keeps the cost of the many incompatible trials down.
+REFIT_TRIES = 100
+
+
+def residual(T, factors) -> float:
+    U, V, W = factors
+    return float(np.linalg.norm(np.einsum("ar,br,cr->abc", U, V, W) - T))
+
+
+def gauge_normalise(factors):
+    """Move each term's scale so the largest |entry| of u and of v is exactly
+    1 (the scaling freedom u*a, v*b, w/(ab) fixed once, by entries that are
+    then kept fixed)."""
+    U, V, W = (f.copy() for f in factors)
+    for r in range(U.shape[1]):
+        for F in (U, V):
+            big = F[np.argmax(np.abs(F[:, r])), r]
+            if abs(big) > 1e-12:
+                F[:, r] /= big
+                W[:, r] *= big
+    return [U, V, W]
+
+
+def _jacobian(U, V, W):
+    I, J, K = U.shape[0], V.shape[0], W.shape[0]
+    ju = np.einsum("ai,br,cr->abcir", np.eye(I), V, W).reshape(I * J * K, -1)
+    jv = np.einsum("ar,bj,cr->abcjr", U, np.eye(J), W).reshape(I * J * K, -1)
+    jw = np.einsum("ar,br,ck->abckr", U, V, np.eye(K)).reshape(I * J * K, -1)
+    return np.concatenate([ju, jv, jw], axis=1)
+
+
+def masked_als(T, factors, fixed, sweeps=30, reg=1e-9):
+    """ALS sweeps that solve only for the free (unfixed) entries."""
+    factors = [f.copy() for f in factors]
+    unfold = [T.reshape(T.shape[0], -1),
+              np.moveaxis(T, 1, 0).reshape(T.shape[1], -1),
+              np.moveaxis(T, 2, 0).reshape(T.shape[2], -1)]
+    for _ in range(sweeps):
+        for mode in range(3):
+            others = [factors[m] for m in range(3) if m != mode]
+            K = np.einsum("ir,jr->ijr", others[0], others[1]).reshape(-1, others[0].shape[1])
+            F, mask = factors[mode], fixed[mode]
+            for row in range(F.shape[0]):
+                free = ~mask[row]
+                if not free.any():
+                    continue
+                rhs = unfold[mode][row] - K[:, ~free] @ F[row, ~free]
+                Kf = K[:, free]
+                F[row, free] = np.linalg.solve(Kf.T @ Kf + reg * np.eye(Kf.shape[1]), Kf.T @ rhs)
+    return factors
+
+
+def refit(T, factors, fixed, iters=100, tol=1e-11):
+    """Levenberg-Marquardt over the free entries (fixed ones untouched).
+    Returns (factors, residual norm)."""
+    shapes = [f.shape for f in factors]
+    free = ~np.concatenate([m.ravel() for m in fixed])
+    if T.size * int(free.sum()) > MAX_JACOBIAN_ENTRIES:
+        out = masked_als(T, factors, fixed, sweeps=iters)
+        return out, residual(T, out)
+    splits = np.cumsum([s[0] * s[1] for s in shapes])[:-1]
+
+    def unpack(x):
+        return [part.reshape(s) for part, s in zip(np.split(x, splits), shapes)]
+
+    def diff(x):
+        U, V, W = unpack(x)
+        return (np.einsum("ar,br,cr->abc", U, V, W) - T).ravel()
+
+    x = np.concatenate([f.ravel() for f in factors])
+    R = diff(x)
+    cost, damping = float(R @ R), 1e-3
+    for _ in range(iters):
+        if cost < tol * tol:
+            break
+        Jf = _jacobian(*unpack(x))[:, free]
+        G, g = Jf.T @ Jf, Jf.T @ R
+        while True:
+            step = np.linalg.solve(G + damping * np.eye(G.shape[0]), -g)
+            trial = x.copy()
+            trial[free] += step
+            Rt = diff(trial)
+            ct = float(Rt @ Rt)
+            if ct < cost:
+                x, R, cost = trial, Rt, ct
+                damping = max(damping / 3, 1e-12)
+                break
+            damping *= 4
+            if damping > 1e8:  # no descent direction left: a genuine misfit
+                return unpack(x), float(np.sqrt(cost))
+    return unpack(x), float(np.sqrt(cost))
+
+
+def _simplicity(values) -> np.ndarray:
+    """Denominator of each value: simpler values are tried first."""
+    return np.array([Fraction(float(v)).limit_denominator(1 << 10).denominator for v in values])
+
+
+def _sparsify(T, factors, fixed, modes, fit_tol, below=0.6):
+    """Try 0 for every free entry under `below` in magnitude, smallest first,
+    keeping each zero the refit tolerates. Why first: a dense numeric point
+    of a GL orbit has no grid value in reach for most entries; the zeros use
+    up the orbit's freedom and leave the rest near small integers."""
+    tried = [f.copy() for f in fixed]
+    while True:
+        best = None
+        for m in modes:
+            size = np.abs(factors[m])
+            size[tried[m] | (size >= below)] = np.inf
+            flat = int(np.argmin(size))
+            if np.isfinite(size.flat[flat]) and (best is None or size.flat[flat] < best[0]):
+                best = (size.flat[flat], m, np.unravel_index(flat, size.shape))
+        if best is None:
+            break
+        _, m, idx = best
+        tried[m][idx] = True
+        trial = [f.copy() for f in factors]
+        trial[m][idx] = 0.0
+        mask = [f.copy() for f in fixed]
+        mask[m][idx] = True
+        trial, res = refit(T, trial, mask, iters=REFIT_TRIES)
+        if res < fit_tol:
+            factors, fixed = trial, mask
+    return factors, fixed
+
+
+def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=6, releases=3,
+         budget=5000):
+    """Fix every entry of the given modes to a value of `values`, refitting
+    the rest after each fix. Returns the snapped factors (the other modes
+    still numeric) or None when some entry has no compatible value."""
+    values = np.asarray(values, dtype=float)
+    simple = _simplicity(values)
+    factors = gauge_normalise(factors)
+    fixed = [np.zeros(f.shape, dtype=bool) for f in factors]
+    gauge = [np.zeros(f.shape, dtype=bool) for f in factors]
+    for m in modes:
+        gauge[m] = factors[m] == 1.0
+        fixed[m] = gauge[m].copy()
+    factors, fixed = _sparsify(T, factors, fixed, modes, fit_tol)
+    taboo: dict = {}
+    released: dict = {}
+    urgent: list = []  # entries that got stuck, retried before any other
+    for _ in range(budget):
+        urgent = [(m, idx) for m, idx in urgent if not fixed[m][idx]]
+        if urgent:
+            m, idx = urgent[0]
+        else:
+            best = None
+            for mode in modes:
+                dist = np.abs(factors[mode][..., None] - values).min(axis=-1)
+                dist[fixed[mode]] = np.inf
+                flat = int(np.argmin(dist))
+                if np.isfinite(dist.flat[flat]) and (best is None or dist.flat[flat] < best[0]):
+                    best = (dist.flat[flat], mode, np.unravel_index(flat, dist.shape))
+            if best is None:
+                return factors
+            _, m, idx = best
+        current = factors[m][idx]
+        dist = np.abs(values - current)
+        order = [v for v in values[np.lexsort((dist, simple))]
+                 if abs(v - current) <= radius and v not in taboo.get((m, idx), ())][:candidates]
+        for v in order:
+            trial = [f.copy() for f in factors]
+            trial[m][idx] = v
+            mask = [f.copy() for f in fixed]
+            mask[m][idx] = True
+            trial, res = refit(T, trial, mask, iters=REFIT_TRIES)
+            if res < fit_tol:
+                factors, fixed = trial, mask
+                break
+        else:
+            term = idx[1]
+            released[term] = released.get(term, 0) + 1
+            if released[term] > releases:
+                return None
+            for mode in modes:
+                for row in range(factors[mode].shape[0]):
+                    if fixed[mode][row, term] and not gauge[mode][row, term]:
+                        fixed[mode][row, term] = False
+                        taboo.setdefault((mode, (row, term)), set()).add(factors[mode][row, term])
+            urgent.insert(0, (m, idx))
+    return None
