@@ -26,6 +26,7 @@ from known import LADERMAN, STRASSEN  # noqa: E402
 
 TINY = dict(dim=16, heads=2, torso_layers=1, policy_layers=1, quantiles=4, batch=32, warmup_steps=20,
             train_per_round=5, simulations=16, samples=8, parallel_games=4, buffer=2000)
+SOLVE_TINY = {k: v for k, v in TINY.items() if k not in ("heads", "policy_layers", "quantiles", "buffer")}
 
 
 def _moves(scheme, mod2=False):
@@ -221,7 +222,7 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
 # -------------------------------------------------------------------- solve
 def test_solve_rl_over_z_returns_a_verified_scheme(tmp_path):
     res = solve("2x2x2", 8, method="rl", ring="z", seed=0, time_limit=10,
-                **{k: v for k, v in TINY.items() if k not in ("heads", "policy_layers", "quantiles", "buffer")},
+                **SOLVE_TINY,
                 results=str(tmp_path))
     if res.scheme is not None:
         assert res.scheme.verify().ok and res.scheme.rank == res.best_rank
@@ -260,3 +261,14 @@ def test_cli_train_then_resume_then_solve(tmp_path, capsys):
     code, _, err = run_cli(["solve", "2x2x2", "--rank", "7", "--method", "rl", "--checkpoint",
                             tmp_path / "missing", "--time-limit", "3"], capsys)
     assert code == 2 and "does not exist" in err
+
+
+def test_rl_plays_a_named_target_and_the_scheme_is_for_that_target(tmp_path):
+    """Targets travel in the checkpoint by name, so the scheme found is for
+    the problem's target (a file: copy of it would be a different target)."""
+    from decomp.core.targets import parse_target
+
+    target = parse_target("complex")
+    res = solve(target, 3, method="rl", ring="gf2", seed=0, time_limit=120,
+                **dict(SOLVE_TINY, warmup_steps=200, train_per_round=20), results=str(tmp_path))
+    assert res.success and res.scheme.fmt == target and res.scheme.rank == 3 and res.scheme.verify().ok

@@ -85,7 +85,9 @@ class TrainConfig:
 
 
 def _target_spec(fmt) -> "str | dict":
-    return str(fmt) if isinstance(fmt, Format) else fmt.to_dict()
+    """Formats and named targets by name (so they come back equal to the
+    problem's); only file targets are stored entry by entry."""
+    return str(fmt) if isinstance(fmt, Format) or fmt.kind != "file" else fmt.to_dict()
 
 
 def _target_from_spec(spec):
