@@ -40,3 +40,12 @@ def test_bad_options_refused():
         solve("2x2x2", 7, method="als", ring="gf2")
     with pytest.raises(DecompError, match="restarts must be"):
         solve("2x2x2", 7, method="als", ring="z", restarts=0)
+
+
+def test_rank_above_the_optimum_is_found_not_a_crash():
+    """Over-parametrised fits make the unregularised normal equations
+    singular; the regularised stage's factors must carry on."""
+    from decomp.core.targets import parse_target
+
+    res = solve(parse_target("poly:3"), 8, method="als", ring="q", seed=1, restarts=3)
+    assert res.success and res.scheme.rank <= 8 and res.scheme.verify().ok

@@ -101,14 +101,16 @@ class CombinationTable:
 
 
 def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
-                recombine_bases: int = 12, max_fillings: int = 120) -> CombinationTable:
+                recombine_bases: int = 12, max_fillings: int = 120,
+                alternatives_per_format: int = 5) -> CombinationTable:
     """Dynamic programme over every oriented format with dimensions <= max_dim.
 
     schemes: valid schemes (any ring implying `ring`); the best per format is
     used, all orientations. Recombination is tried for targets whose largest
     dimension is <= recombine_max, with up to `recombine_bases` base schemes
-    (the lowest rank per small format, dims <= 4), and allocations bounded
-    by max_fillings per axis.
+    (the lowest rank per small format, dims <= 4, up to
+    alternatives_per_format schemes in all of that rank with other supports),
+    and allocations bounded by max_fillings per axis.
     """
     t0 = time.monotonic()
     ring = Ring.parse(ring)
@@ -126,12 +128,27 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
         if key not in best_stored or s.rank < bases[best_stored[key]].rank:
             best_stored[key] = len(bases)
             bases.append(s)
+    # Recombination costs depend on which blocks each term touches, so other
+    # schemes of the best rank (different supports) are tried as bases too.
+    alternatives: dict = {key: {_support(bases[i]): i} for key, i in best_stored.items()}
+    for s in schemes:
+        key = tuple(sorted(s.fmt.dims))
+        if key not in best_stored or max(key) > 4 or (not implies(s.ring, ring) and s.ring is not ring):
+            continue
+        if s.rank != bases[best_stored[key]].rank:
+            continue
+        s = s if s.ring is ring or ring is Ring.Q else s.as_ring(ring)
+        same = alternatives[key]
+        if _support(s) not in same and len(same) < alternatives_per_format:
+            same[_support(s)] = len(bases)
+            bases.append(s)
     table = CombinationTable(max_dim, ring, {}, bases)
     N = max_dim
     R = np.zeros((N + 1, N + 1, N + 1), dtype=np.int64)  # 0 where a size is 0
     order = sorted(itertools.product(range(1, N + 1), repeat=3), key=lambda d: (d[0] * d[1] * d[2], d))
-    small = sorted((i for key, i in best_stored.items() if max(key) <= 4 and min(key) >= 2),
-                   key=lambda i: bases[i].rank)[:recombine_bases]
+    small_formats = sorted((key for key in best_stored if max(key) <= 4 and min(key) >= 2),
+                           key=lambda key: bases[best_stored[key]].rank)[:recombine_bases]
+    small = list(dict.fromkeys(i for key in small_formats for i in alternatives.get(key, {}).values()))
     for dims in order:
         n, m, p = dims
         best = Recipe(dims, n * m * p, "naive")
@@ -165,6 +182,10 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
         table.recipes[dims] = best
     table.seconds = time.monotonic() - t0
     return table
+
+
+def _support(s: Scheme):
+    return s.fmt.dims, tuple(np.asarray(m != 0).tobytes() for m in s.factors)
 
 
 def _divisors(k: int) -> list[int]:

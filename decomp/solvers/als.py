@@ -55,8 +55,15 @@ def numeric_fit(T, rank, rng, n_iter_max=3000, tol=1e-12, reg=(1e-2, 1e-3, 1e-4,
     Tt = tl.tensor(T.astype(float))
     for weight in reg:
         cp = CPTensor((tl.ones(rank), [tl.tensor(f) for f in factors]))
-        out = parafac(Tt, rank, init=cp, n_iter_max=max(1, n_iter_max // len(reg)), tol=tol,
-                      l2_reg=weight, linesearch=True, normalize_factors=False)
+        try:
+            out = parafac(Tt, rank, init=cp, n_iter_max=max(1, n_iter_max // len(reg)), tol=tol,
+                          l2_reg=weight, linesearch=True, normalize_factors=False)
+        except np.linalg.LinAlgError:
+            # Singular normal equations without enough regularisation: the
+            # rank is more than the tensor needs. The last stage's factors stand.
+            if weight == reg[0]:
+                return None, float("inf")
+            break
         weights, mats = out
         mats = [tl.to_numpy(m) for m in mats]
         mats[0] = mats[0] * tl.to_numpy(weights)[None, :]
