@@ -147,7 +147,7 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     if ring is Ring.GF2:
         raise DecompError("als works over z, zt or q (it rounds real numbers); use flip or sat for gf2")
     if coefficients is None:
-        coefficients = "quarters" if ring is Ring.Q else "small" if ring is Ring.Z else "ternary"
+        coefficients = "eighths" if ring is Ring.Q else "small" if ring is Ring.Z else "ternary"
     if coefficients not in COEFFICIENT_SETS:
         raise DecompError(f"unknown coefficient set {coefficients!r}: valid sets are {', '.join(COEFFICIENT_SETS)}")
     if int(restarts) < 1:

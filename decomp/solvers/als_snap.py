@@ -189,8 +189,12 @@ def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=
             _, m, idx = best
         current = factors[m][idx]
         dist = np.abs(values - current)
-        order = [v for v in values[np.lexsort((dist, simple))]
-                 if abs(v - current) <= radius and v not in taboo.get((m, idx), ())][:candidates]
+        allowed = [i for i in range(len(values)) if dist[i] <= radius and values[i] not in taboo.get((m, idx), ())]
+        # The simplest values first, then the nearest (an evaluation point's
+        # cube needs 1/8, which six simpler values would crowd out).
+        simplest = sorted(allowed, key=lambda i: (simple[i], dist[i]))[:candidates]
+        nearest = sorted(allowed, key=lambda i: dist[i])[:2]
+        order = [values[i] for i in dict.fromkeys(simplest + nearest)]
         for v in order:
             trial = [f.copy() for f in factors]
             trial[m][idx] = v

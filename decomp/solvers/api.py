@@ -153,7 +153,8 @@ def solve(
     if rank < fmt.rank_lower_bound:
         raise DecompError(
             f"rank {rank} is impossible for {fmt}: every scheme needs at least "
-            f"max(nm, mp, pn) = {fmt.rank_lower_bound} products"
+            f"{'max(nm, mp, pn)' if isinstance(fmt, Format) else 'the largest flattening rank'} = "
+            f"{fmt.rank_lower_bound} products"
         )
     if time_limit is not None and time_limit <= 0:
         raise DecompError(f"time limit must be positive, got {time_limit}")
