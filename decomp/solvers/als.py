@@ -125,11 +125,11 @@ def _to_exact(factors):
     return mats
 
 
-def _exact_candidate(T, target, factors, values, ring, seed, attempt):
+def _exact_candidate(T, target, factors, values, ring, seed, attempt, deadline=None):
     """Snap U and V (and W too outside Q, which steers U and V toward integral
     W) to the coefficient set, then solve W exactly over Q; the scheme counts
     only if W lies in the ring too."""
-    uv = snap(T, factors, values, modes=(0, 1) if ring is Ring.Q else (0, 1, 2))
+    uv = snap(T, factors, values, modes=(0, 1) if ring is Ring.Q else (0, 1, 2), deadline=deadline)
     if uv is None:
         return None
     U, V = _to_exact(uv[:2])
@@ -175,7 +175,8 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
             stats["best_residual"] = min(stats["best_residual"], res)
             if res < fit_tol:
                 stats["numeric_fits"] += 1
-                s = _exact_candidate(T, fmt, factors, values, ring, problem.seed, attempt)
+                deadline = time.monotonic() + problem.time_left()  # snapping stops with the time limit
+                s = _exact_candidate(T, fmt, factors, values, ring, problem.seed, attempt, deadline)
                 if s is not None:
                     if s.verify().ok:
                         stats["exact"] += 1

@@ -22,6 +22,7 @@ stuck entry is fixed first.
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -127,13 +128,27 @@ def _simplicity(values) -> np.ndarray:
     return np.array([Fraction(float(v)).limit_denominator(1 << 10).denominator for v in values])
 
 
-def _sparsify(T, factors, fixed, modes, fit_tol, below=0.6):
+def _fix(T, factors, fixed, mode, idx, value):
+    """Copies with one more entry fixed to `value`, refitted: (factors, fixed, residual)."""
+    trial = [f.copy() for f in factors]
+    trial[mode][idx] = value
+    mask = [f.copy() for f in fixed]
+    mask[mode][idx] = True
+    trial, res = refit(T, trial, mask, iters=REFIT_TRIES)
+    return trial, mask, res
+
+
+def _expired(deadline) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _sparsify(T, factors, fixed, modes, fit_tol, deadline=None, below=0.6):
     """Try 0 for every free entry under `below` in magnitude, smallest first,
     keeping each zero the refit tolerates. Why first: a dense numeric point
     of a GL orbit has no grid value in reach for most entries; the zeros use
     up the orbit's freedom and leave the rest near small integers."""
     tried = [f.copy() for f in fixed]
-    while True:
+    while not _expired(deadline):
         best = None
         for m in modes:
             size = np.abs(factors[m])
@@ -145,21 +160,18 @@ def _sparsify(T, factors, fixed, modes, fit_tol, below=0.6):
             break
         _, m, idx = best
         tried[m][idx] = True
-        trial = [f.copy() for f in factors]
-        trial[m][idx] = 0.0
-        mask = [f.copy() for f in fixed]
-        mask[m][idx] = True
-        trial, res = refit(T, trial, mask, iters=REFIT_TRIES)
+        trial, mask, res = _fix(T, factors, fixed, m, idx, 0.0)
         if res < fit_tol:
             factors, fixed = trial, mask
     return factors, fixed
 
 
 def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=6, releases=3,
-         budget=5000):
+         budget=5000, deadline=None):
     """Fix every entry of the given modes to a value of `values`, refitting
     the rest after each fix. Returns the snapped factors (the other modes
-    still numeric) or None when some entry has no compatible value."""
+    still numeric) or None when some entry has no compatible value or the
+    deadline (time.monotonic()) passes."""
     values = np.asarray(values, dtype=float)
     simple = _simplicity(values)
     factors = gauge_normalise(factors)
@@ -168,11 +180,13 @@ def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=
     for m in modes:
         gauge[m] = factors[m] == 1.0
         fixed[m] = gauge[m].copy()
-    factors, fixed = _sparsify(T, factors, fixed, modes, fit_tol)
+    factors, fixed = _sparsify(T, factors, fixed, modes, fit_tol, deadline)
     taboo: dict = {}
     released: dict = {}
     urgent: list = []  # entries that got stuck, retried before any other
     for _ in range(budget):
+        if _expired(deadline):
+            return None
         urgent = [(m, idx) for m, idx in urgent if not fixed[m][idx]]
         if urgent:
             m, idx = urgent[0]
@@ -196,11 +210,7 @@ def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=
         nearest = sorted(allowed, key=lambda i: dist[i])[:2]
         order = [values[i] for i in dict.fromkeys(simplest + nearest)]
         for v in order:
-            trial = [f.copy() for f in factors]
-            trial[m][idx] = v
-            mask = [f.copy() for f in fixed]
-            mask[m][idx] = True
-            trial, res = refit(T, trial, mask, iters=REFIT_TRIES)
+            trial, mask, res = _fix(T, factors, fixed, m, idx, v)
             if res < fit_tol:
                 factors, fixed = trial, mask
                 break
