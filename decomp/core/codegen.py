@@ -22,6 +22,60 @@ from .targets import require_matmul
 
 LANGS = ("numpy", "torch")
 
+# Emitted into numpy modules (they stay self-contained). numpy's ufuncs run on
+# one core and allocate a temporary per binary operation; the block additions
+# are memory-bound, so they are split by rows over threads (numpy releases the
+# GIL inside ufunc loops) and written straight into their destination.
+_NUMPY_HELPERS = '''
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+_THREADS = max(1, min(8, os.cpu_count() or 1))
+_POOL = ThreadPoolExecutor(_THREADS) if _THREADS > 1 else None
+_SPLIT_BELOW = 1 << 16  # elements: smaller blocks are not worth a thread hop
+
+
+def _fill(out, terms):
+    """out[...] = sum(c * X for c, X in terms), one pass per term, no temporaries."""
+    (c0, x0), rest = terms[0], terms[1:]
+    if rest and c0 in (1, -1) and rest[0][0] in (1, -1):
+        (c1, x1), rest = rest[0], rest[1:]
+        if c0 == 1:
+            (np.add if c1 == 1 else np.subtract)(x0, x1, out=out)
+        elif c1 == 1:
+            np.subtract(x1, x0, out=out)
+        else:
+            np.add(x0, x1, out=out)
+            np.negative(out, out=out)
+    elif c0 == 1:
+        np.copyto(out, x0)
+    else:
+        np.multiply(x0, c0, out=out)
+    for c, x in rest:
+        if c == 1:
+            np.add(out, x, out=out)
+        elif c == -1:
+            np.subtract(out, x, out=out)
+        else:
+            out += c * x
+
+
+def _lin(terms, out=None):
+    """The linear combination of equally shaped blocks, into `out` (new if None)."""
+    if out is None:
+        dtype = np.result_type(*(x for _, x in terms))
+        out = np.empty(terms[0][1].shape, dtype=dtype)
+    rows = out.shape[0]
+    if _POOL is None or out.size < _SPLIT_BELOW or rows < _THREADS:
+        _fill(out, terms)
+        return out
+    cuts = [rows * k // _THREADS for k in range(_THREADS + 1)]
+    jobs = [_POOL.submit(_fill, out[a:b], [(c, x[a:b]) for c, x in terms]) for a, b in zip(cuts, cuts[1:])]
+    for job in jobs:
+        job.result()
+    return out
+'''
+
 
 @dataclass(frozen=True)
 class Generated:
@@ -96,6 +150,17 @@ def _expr(combo: dict) -> str:
     return text
 
 
+def _lin_call(combo: dict, out: str | None = None) -> str:
+    """numpy: the combination through the emitted _lin helper."""
+    items = sorted(combo.items())
+    if not items:
+        raise DecompError("empty combination")  # schemes never have an all-zero factor column here
+    if len(items) == 1 and items[0][1] == 1 and out is None:
+        return items[0][0]
+    terms = ", ".join(f"({_scalar(c)}, {n})" for n, c in items)
+    return f"_lin([{terms}]" + (f", out={out})" if out else ")")
+
+
 def _scalar(coef: Fraction) -> str:
     return str(coef.numerator) if coef.denominator == 1 else f"({coef.numerator} / {coef.denominator})"
 
@@ -140,7 +205,10 @@ def generate(s: Scheme, lang: str = "numpy", cse: bool = True) -> Generated:
     if cse:
         left, temps_l = eliminate(left, "SA")
         right, temps_r = eliminate(right, "SB")
-        out_rows, temps_c = eliminate(out_rows, "SM")
+        if lang == "torch":
+            # numpy accumulates each product into C as soon as it is made (no
+            # live products, so no output-side temporaries to share).
+            out_rows, temps_c = eliminate(out_rows, "SM")
     after = _count(left) + _count(right) + _count(out_rows) + len(temps_l) + len(temps_r) + len(temps_c)
     mod = "np" if lang == "numpy" else "torch"
     lines = [
@@ -149,6 +217,7 @@ def generate(s: Scheme, lang: str = "numpy", cse: bool = True) -> Generated:
         f"Additions: {before} naive, {after} after common-subexpression elimination.",
         f'Source: {s.provenance.get("source") or s.provenance.get("method")}."""',
         f"import {'numpy as np' if lang == 'numpy' else 'torch'}",
+        *(_NUMPY_HELPERS.splitlines() if lang == "numpy" else []),
         "",
         f"FORMAT = ({n}, {m}, {p})",
         f"RANK = {s.rank}",
@@ -170,21 +239,62 @@ def generate(s: Scheme, lang: str = "numpy", cse: bool = True) -> Generated:
     for j in range(m):
         for k in range(p):
             lines.append(f"    B{j}_{k} = B[{j} * w:{j + 1} * w, {k} * d:{k + 1} * d]")
-    for name, combo in temps_l + temps_r:
-        lines.append(f"    {name} = {_expr(combo)}")
-    for r in range(s.rank):
-        lines.append(f"    {m_names[r]} = inner({_expr(left[r])}, {_expr(right[r])})")
-    for name, combo in temps_c:
-        lines.append(f"    {name} = {_expr(combo)}")
-    empty = "np.empty((rows, cols), dtype=np.result_type(A, B))" if lang == "numpy" else \
-        "torch.empty((rows, cols), dtype=torch.promote_types(A.dtype, B.dtype), device=A.device)"
-    lines.append(f"    C = {empty}")
-    # C's blocks are accumulated in place: no temporary per partial sum.
-    for idx, (i, k) in enumerate((i, k) for i in range(n) for k in range(p)):
-        lines.append(f"    c = C[{i} * h:{i + 1} * h, {k} * d:{k + 1} * d]")
-        lines.extend(_accumulate(out_rows[idx], lang))
+    if lang == "numpy":
+        lines.extend(_numpy_body(temps_l + temps_r, left, right, out_rows, n, p))
+    else:
+        lines.extend(_torch_body(temps_l + temps_r, left, right, temps_c, out_rows, n, p, m_names))
     lines.append("    return C")
     return Generated("\n".join(lines) + "\n", before, after, len(temps_l) + len(temps_r) + len(temps_c))
+
+
+def _torch_body(temps, left, right, temps_c, out_rows, n, p, m_names) -> list[str]:
+    """All products, then C's blocks accumulated in place from them."""
+    lines = [f"    {name} = {_expr(combo)}" for name, combo in temps]
+    lines += [f"    {m_names[r]} = inner({_expr(left[r])}, {_expr(right[r])})" for r in range(len(left))]
+    lines += [f"    {name} = {_expr(combo)}" for name, combo in temps_c]
+    lines.append("    C = torch.empty((rows, cols), dtype=torch.promote_types(A.dtype, B.dtype), device=A.device)")
+    for idx, (i, k) in enumerate((i, k) for i in range(n) for k in range(p)):
+        lines.append(f"    c = C[{i} * h:{i + 1} * h, {k} * d:{k + 1} * d]")
+        lines.extend(_accumulate(out_rows[idx], "torch"))
+    return lines
+
+
+def _numpy_body(temps, left, right, out_rows, n, p) -> list[str]:
+    """Product at a time: the operands are written into two reused buffers,
+    the product into a third (when the library multiplies), and it is added
+    into its C blocks at once. A call touches three block buffers besides C
+    whatever the rank: fresh buffers per product cost page faults that,
+    at 8192 float32, weighed as much as the additions."""
+    lines = ["    dtype = np.result_type(A, B)",
+             "    C = np.empty((rows, cols), dtype=dtype)",
+             "    X, Y, P = np.empty((h, w), dtype), np.empty((w, d), dtype), np.empty((h, d), dtype)",
+             "    mul = (lambda x, y: np.matmul(x, y, out=P)) if inner is None else inner"]
+    lines += [f"    {name} = {_lin_call(combo)}" for name, combo in temps]
+    for i in range(n):
+        for k in range(p):
+            lines.append(f"    C{i}_{k} = C[{i} * h:{i + 1} * h, {k} * d:{k + 1} * d]")
+    touched = set()
+    for r in range(len(left)):
+        x = _lin_call(left[r], out="X") if _needs_buffer(left[r]) else _lin_call(left[r])
+        y = _lin_call(right[r], out="Y") if _needs_buffer(right[r]) else _lin_call(right[r])
+        lines.append(f"    M = mul({x}, {y})")
+        for idx, (i, k) in enumerate((i, k) for i in range(n) for k in range(p)):
+            coef = out_rows[idx].get(f"M{r + 1}")
+            if coef is None:
+                continue
+            block = f"C{i}_{k}"
+            terms = {"M": coef} if block not in touched else {block: Fraction(1), "M": coef}
+            lines.append(f"    {_lin_call(terms, out=block)}")
+            touched.add(block)
+    for i in range(n):
+        for k in range(p):
+            if f"C{i}_{k}" not in touched:
+                lines.append(f"    C{i}_{k}[...] = 0")
+    return lines
+
+
+def _needs_buffer(combo: dict) -> bool:
+    return not (len(combo) == 1 and next(iter(combo.values())) == 1)
 
 
 def compile_matmul(s: Scheme, lang: str = "numpy", cse: bool = True):

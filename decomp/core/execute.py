@@ -21,10 +21,13 @@ def recursive(s: Scheme, levels: int = 1, cutoff: int = 64, lang: str = "numpy")
         if depth == 0 or min(rows, inner_dim, cols) < cutoff:
             return A @ B
         R, K, P = -(-rows // n) * n, -(-inner_dim // m) * m, -(-cols // p) * p
+        # On the last level the generated code calls the library itself (into
+        # a reused product buffer, where the language allows it).
+        inner = None if depth == 1 else (lambda x, y: apply(x, y, depth - 1))
         if (R, K, P) != (rows, inner_dim, cols):
             A2, B2 = _pad(A, R, K), _pad(B, K, P)
-            return one_level(A2, B2, lambda x, y: apply(x, y, depth - 1))[:rows, :cols]
-        return one_level(A, B, lambda x, y: apply(x, y, depth - 1))
+            return one_level(A2, B2, inner)[:rows, :cols]
+        return one_level(A, B, inner)
 
     def f(A, B):
         if A.shape[1] != B.shape[0]:
