@@ -151,36 +151,36 @@ def _expr(combo: dict) -> str:
 
 
 def _lin_call(combo: dict, out: str | None = None) -> str:
-    """numpy: the combination through the emitted _lin helper."""
+    """numpy: the combination through the emitted _lin helper (into `out`)."""
     items = sorted(combo.items())
     if not items:
         raise DecompError("empty combination")  # schemes never have an all-zero factor column here
-    if len(items) == 1 and items[0][1] == 1 and out is None:
-        return items[0][0]
     terms = ", ".join(f"({_scalar(c)}, {n})" for n, c in items)
     return f"_lin([{terms}]" + (f", out={out})" if out else ")")
+
+
+def _operand(combo: dict, buffer: str) -> str:
+    """numpy: a product's operand; a lone block with coefficient 1 is used as
+    it is, anything else is written into the reused buffer."""
+    if len(combo) == 1 and next(iter(combo.values())) == 1:
+        return next(iter(combo))
+    return _lin_call(combo, out=buffer)
 
 
 def _scalar(coef: Fraction) -> str:
     return str(coef.numerator) if coef.denominator == 1 else f"({coef.numerator} / {coef.denominator})"
 
 
-def _accumulate(combo: dict, lang: str) -> list[str]:
-    """Statements that set view `c` to the combination, in place."""
+def _accumulate(combo: dict) -> list[str]:
+    """torch statements that set view `c` to the combination, in place."""
     items = sorted(combo.items())
     if not items:
-        return ["    c[...] = 0" if lang == "numpy" else "    c.zero_()"]
+        return ["    c.zero_()"]
     first, coef = items[0]
     head = first if coef == 1 else f"-{first}" if coef == -1 else f"{_scalar(coef)} * {first}"
-    out = [f"    c[...] = {head}" if lang == "numpy" else f"    c.copy_({head})"]
+    out = [f"    c.copy_({head})"]
     for name, coef in items[1:]:
-        if lang == "numpy":
-            if abs(coef) == 1:
-                out.append(f"    c {'+' if coef > 0 else '-'}= {name}")
-            else:
-                out.append(f"    c += {_scalar(coef)} * {name}")
-        else:
-            out.append(f"    c.add_({name}, alpha={_scalar(coef)})" if coef != 1 else f"    c.add_({name})")
+        out.append(f"    c.add_({name}, alpha={_scalar(coef)})" if coef != 1 else f"    c.add_({name})")
     return out
 
 
@@ -255,7 +255,7 @@ def _torch_body(temps, left, right, temps_c, out_rows, n, p, m_names) -> list[st
     lines.append("    C = torch.empty((rows, cols), dtype=torch.promote_types(A.dtype, B.dtype), device=A.device)")
     for idx, (i, k) in enumerate((i, k) for i in range(n) for k in range(p)):
         lines.append(f"    c = C[{i} * h:{i + 1} * h, {k} * d:{k + 1} * d]")
-        lines.extend(_accumulate(out_rows[idx], "torch"))
+        lines.extend(_accumulate(out_rows[idx]))
     return lines
 
 
@@ -275,9 +275,7 @@ def _numpy_body(temps, left, right, out_rows, n, p) -> list[str]:
             lines.append(f"    C{i}_{k} = C[{i} * h:{i + 1} * h, {k} * d:{k + 1} * d]")
     touched = set()
     for r in range(len(left)):
-        x = _lin_call(left[r], out="X") if _needs_buffer(left[r]) else _lin_call(left[r])
-        y = _lin_call(right[r], out="Y") if _needs_buffer(right[r]) else _lin_call(right[r])
-        lines.append(f"    M = mul({x}, {y})")
+        lines.append(f"    M = mul({_operand(left[r], 'X')}, {_operand(right[r], 'Y')})")
         for idx, (i, k) in enumerate((i, k) for i in range(n) for k in range(p)):
             coef = out_rows[idx].get(f"M{r + 1}")
             if coef is None:
@@ -291,10 +289,6 @@ def _numpy_body(temps, left, right, out_rows, n, p) -> list[str]:
             if f"C{i}_{k}" not in touched:
                 lines.append(f"    C{i}_{k}[...] = 0")
     return lines
-
-
-def _needs_buffer(combo: dict) -> bool:
-    return not (len(combo) == 1 and next(iter(combo.values())) == 1)
 
 
 def compile_matmul(s: Scheme, lang: str = "numpy", cse: bool = True):

@@ -116,14 +116,11 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
     ring = Ring.parse(ring)
     if not 1 <= max_dim <= 16:
         raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
+    usable = [s if s.ring is ring or ring is Ring.Q else s.as_ring(ring) for s in schemes
+              if (implies(s.ring, ring) or s.ring is ring) and max(s.fmt.dims) <= max_dim]
     bases: list[Scheme] = []
     best_stored: dict = {}
-    for s in schemes:
-        if not implies(s.ring, ring) and s.ring is not ring:
-            continue
-        if max(s.fmt.dims) > max_dim:
-            continue
-        s = s if s.ring is ring or ring is Ring.Q else s.as_ring(ring)
+    for s in usable:
         key = tuple(sorted(s.fmt.dims))
         if key not in best_stored or s.rank < bases[best_stored[key]].rank:
             best_stored[key] = len(bases)
@@ -131,14 +128,11 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
     # Recombination costs depend on which blocks each term touches, so other
     # schemes of the best rank (different supports) are tried as bases too.
     alternatives: dict = {key: {_support(bases[i]): i} for key, i in best_stored.items()}
-    for s in schemes:
+    for s in usable:
         key = tuple(sorted(s.fmt.dims))
-        if key not in best_stored or max(key) > 4 or (not implies(s.ring, ring) and s.ring is not ring):
-            continue
-        if s.rank != bases[best_stored[key]].rank:
-            continue
-        s = s if s.ring is ring or ring is Ring.Q else s.as_ring(ring)
         same = alternatives[key]
+        if max(key) > 4 or s.rank != bases[best_stored[key]].rank:
+            continue
         if _support(s) not in same and len(same) < alternatives_per_format:
             same[_support(s)] = len(bases)
             bases.append(s)
@@ -148,7 +142,7 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
     order = sorted(itertools.product(range(1, N + 1), repeat=3), key=lambda d: (d[0] * d[1] * d[2], d))
     small_formats = sorted((key for key in best_stored if max(key) <= 4 and min(key) >= 2),
                            key=lambda key: bases[best_stored[key]].rank)[:recombine_bases]
-    small = list(dict.fromkeys(i for key in small_formats for i in alternatives.get(key, {}).values()))
+    small = [i for key in small_formats for i in alternatives[key].values()]
     for dims in order:
         n, m, p = dims
         best = Recipe(dims, n * m * p, "naive")

@@ -138,6 +138,17 @@ def _fix(T, factors, fixed, mode, idx, value):
     return trial, mask, res
 
 
+def _lowest(scores: dict):
+    """(mode, index) of the smallest finite score over the modes' arrays
+    (earlier modes win ties), or None when every score is infinite."""
+    best = None
+    for mode, score in scores.items():
+        flat = int(np.argmin(score))
+        if np.isfinite(score.flat[flat]) and (best is None or score.flat[flat] < best[0]):
+            best = (score.flat[flat], mode, np.unravel_index(flat, score.shape))
+    return None if best is None else best[1:]
+
+
 def _expired(deadline) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
@@ -149,16 +160,14 @@ def _sparsify(T, factors, fixed, modes, fit_tol, deadline=None, below=0.6):
     up the orbit's freedom and leave the rest near small integers."""
     tried = [f.copy() for f in fixed]
     while not _expired(deadline):
-        best = None
+        sizes = {}
         for m in modes:
-            size = np.abs(factors[m])
-            size[tried[m] | (size >= below)] = np.inf
-            flat = int(np.argmin(size))
-            if np.isfinite(size.flat[flat]) and (best is None or size.flat[flat] < best[0]):
-                best = (size.flat[flat], m, np.unravel_index(flat, size.shape))
+            sizes[m] = np.abs(factors[m])
+            sizes[m][tried[m] | (sizes[m] >= below)] = np.inf
+        best = _lowest(sizes)
         if best is None:
             break
-        _, m, idx = best
+        m, idx = best
         tried[m][idx] = True
         trial, mask, res = _fix(T, factors, fixed, m, idx, 0.0)
         if res < fit_tol:
@@ -191,16 +200,14 @@ def snap(T, factors, values, modes=(0, 1), fit_tol=1e-8, radius=1.0, candidates=
         if urgent:
             m, idx = urgent[0]
         else:
-            best = None
+            gaps = {}
             for mode in modes:
-                dist = np.abs(factors[mode][..., None] - values).min(axis=-1)
-                dist[fixed[mode]] = np.inf
-                flat = int(np.argmin(dist))
-                if np.isfinite(dist.flat[flat]) and (best is None or dist.flat[flat] < best[0]):
-                    best = (dist.flat[flat], mode, np.unravel_index(flat, dist.shape))
+                gaps[mode] = np.abs(factors[mode][..., None] - values).min(axis=-1)
+                gaps[mode][fixed[mode]] = np.inf
+            best = _lowest(gaps)
             if best is None:
                 return factors
-            _, m, idx = best
+            m, idx = best
         current = factors[m][idx]
         dist = np.abs(values - current)
         allowed = [i for i in range(len(values)) if dist[i] <= radius and values[i] not in taboo.get((m, idx), ())]
