@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from decomp.core import combine as cb
+from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.io import BUNDLED_ALPHATENSOR, read_alphatensor, write_json
 from decomp.core.lift import lift_gf2
@@ -45,7 +46,10 @@ def main() -> None:
     ap.add_argument("--store", action="store_true", help="add the best lifted base to the catalogue")
     ap.add_argument("--out", help="write the materialised target scheme as native JSON")
     args = ap.parse_args()
-    base, target = Format.parse(args.base), Format.parse(args.target)
+    try:
+        base, target = Format.parse(args.base), Format.parse(args.target)
+    except DecompError as exc:
+        raise SystemExit(f"error: {exc}") from None
     catalogue = Catalogue()
     # As in the comparison: only schemes with every dimension <= 5
     # feed the table (AlphaTensor's npz also holds <4,9,10> itself).
@@ -56,6 +60,8 @@ def main() -> None:
     print(f"table rank of {target} without this search: {table.rank(target)}")
 
     seeds = [s for s in known + stored if s.fmt == base and s.rank == args.rank and s.ring is not Ring.GF2]
+    if not seeds:
+        raise SystemExit(f"error: no stored {base} scheme of rank {args.rank} over z or q to start from")
     for s in seeds:
         score = cb.best_recombination(s, target.dims, R)
         print(f"seed {s.provenance.get('source') or s.provenance.get('method')}: {score[0]}")

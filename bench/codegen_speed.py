@@ -1,0 +1,73 @@
+"""Generated Strassen (numpy) against numpy.matmul, both timed in one run,
+with where the time goes: the r block products alone, and so what is left
+for the block additions.
+
+    python bench/codegen_speed.py [--size 8192] [--levels 1] [--repeats 5] [--scheme FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from decomp.core.errors import DecompError
+from decomp.core.io import read_json
+from decomp.core.render import parse_algorithm
+from decomp.speed import benchmark
+
+STRASSEN = """
+M1 = (A11 + A22) * (B11 + B22)
+M2 = (A21 + A22) * B11
+M3 = A11 * (B12 - B22)
+M4 = A22 * (B21 - B11)
+M5 = (A11 + A12) * B22
+M6 = (A21 - A11) * (B11 + B12)
+M7 = (A12 - A22) * (B21 + B22)
+C11 = M1 + M4 - M5 + M7
+C12 = M3 + M5
+C21 = M2 + M4
+C22 = M1 - M2 + M3 + M6
+"""
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=8192)
+    ap.add_argument("--levels", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--scheme", help="a native JSON scheme (default: Strassen's)")
+    args = ap.parse_args()
+    try:
+        s = read_json(args.scheme) if args.scheme else parse_algorithm("2x2x2", STRASSEN)
+    except DecompError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    (t,) = benchmark(s, [args.size], [args.levels], "float32", None, args.repeats)
+    print(f"{s.fmt} rank {s.rank}, {args.levels} level(s), {args.size} float32: ours {t.ours:.3f} s, "
+          f"numpy.matmul {t.baseline:.3f} s, speed-up {t.speedup:.3f}x, max rel. error {t.error:.1e}")
+    if args.levels == 1:
+        n, m, p = s.fmt.dims
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((args.size // n, args.size // m)).astype(np.float32)
+        b = rng.standard_normal((args.size // m, args.size // p)).astype(np.float32)
+        out = np.empty((a.shape[0], b.shape[1]), np.float32)
+        products = s.rank * median_seconds(lambda: np.matmul(a, b, out=out), args.repeats)
+        print(f"the {s.rank} block products alone: {products:.3f} s ({t.baseline / products:.3f}x of numpy.matmul); "
+              f"left for additions and overhead in ours: {t.ours - products:.3f} s; "
+              f"1.05x would allow {t.baseline / 1.05 - products:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
