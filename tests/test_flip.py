@@ -104,3 +104,72 @@ def test_too_large_for_one_word():
     from decomp.core.errors import DecompError
     with pytest.raises(DecompError, match="64-bit word"):
         solve("9x9x9", 500, method="flip", ring="gf2")
+
+
+def _one_flip(F0, r, seed):
+    """The (mode shared, i, j) of the single flip a one-step walk makes."""
+    F, best, best_r = F0.copy(), F0.copy(), np.array([r])
+    rng = np.array([np.uint64(seed)], dtype=np.uint64)
+    flip_kernel.walk(F, r, 0, 1, 0, 1, best, best_r, rng, np.zeros(4, dtype=np.int64))
+    changed = [(m, t) for m in range(3) for t in range(r) if F[m, t] != F0[m, t]]
+    (ma, ta), (mb, tb) = changed
+    # i changes in the mode two after the shared one, j in the mode one after
+    shared = 3 - ma - mb
+    i, j = (ta, tb) if ma == (shared + 2) % 3 else (tb, ta)
+    assert F0[shared, i] == F0[shared, j]
+    return shared, i, j
+
+
+def test_flips_are_uniform_over_ordered_pairs():
+    """From the standard 2x3x4 algorithm the equal-factor groups have sizes
+    4 (U), 2 (V) and 3 (W): 72 + 24 + 48 = 144 ordered pairs. A sampler that
+    picks a term first and then a partner would favour the small groups;
+    the kernel must hit every pair equally often (chi-square test)."""
+    from scipy.stats import chi2
+
+    fmt = Format(2, 3, 4)
+    s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
+    F0 = flip.to_bits(s, s.rank + 4)
+    pairs = {}
+    for m in range(3):
+        for i in range(s.rank):
+            for j in range(s.rank):
+                if i != j and F0[m, i] == F0[m, j]:
+                    pairs[(m, i, j)] = 0
+    assert len(pairs) == 144
+    n = 100 * len(pairs)
+    for seed in range(1, n + 1):
+        pairs[_one_flip(F0, s.rank, seed * 7919)] += 1
+    counts = np.array(list(pairs.values()))
+    expected = n / len(pairs)
+    stat = ((counts - expected) ** 2 / expected).sum()
+    assert stat < chi2.ppf(1 - 1e-6, len(pairs) - 1), stat
+    per_mode = [sum(c for (m, _, _), c in pairs.items() if m == mode) for mode in range(3)]
+    assert abs(per_mode[1] / n - 24 / 144) < 0.02  # the 2-member groups are not favoured
+
+
+def test_start_with_terms_sharing_two_factors_is_merged():
+    """A start scheme where two terms share two factors (one term split in
+    two) is merged back before the first flip, and the result verifies."""
+    fmt = Format(2, 2, 2)
+    s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
+    F = flip.to_bits(s, s.rank + 4)
+    c1 = np.uint64(1)  # a(x)b(x)c = a(x)b(x)c1 + a(x)b(x)(c + c1)
+    F[:, s.rank] = F[:, 0]
+    F[2, s.rank] = c1 if F[2, 0] != c1 else np.uint64(2)
+    F[2, 0] ^= F[2, s.rank]
+    assert flip.from_bits(F, s.rank + 1, fmt, {}).verify().ok
+    best, best_r = F.copy(), np.array([s.rank + 1])
+    rng = np.array([np.uint64(3)], dtype=np.uint64)
+    r = flip_kernel.walk(F, s.rank + 1, 0, 0, 0, 1, best, best_r, rng, np.zeros(4, dtype=np.int64))
+    assert r == s.rank and flip.from_bits(F, r, fmt, {}).verify().ok and np.all(F[:, r:] == 0)
+
+
+def test_restarts_keep_the_best_over_all_attempts():
+    """With a tiny restart budget the walker starts afresh many times; what
+    it returns is the best rank any attempt reached, not the last attempt's."""
+    res = solve("3x3x3", 19, method="flip", ring="gf2", seed=4, max_flips=3_000_000, chunk=2_000,
+                restart_flips=20_000)
+    assert not res.success and res.extra["restarts"] > 10
+    assert res.best_rank == min(rank for _, rank in res.history) <= 23
+    assert res.scheme.rank == res.best_rank and res.scheme.verify().ok

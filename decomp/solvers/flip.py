@@ -74,30 +74,41 @@ def start_scheme(fmt: Format, start) -> Scheme:
 
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
-           lift, results, stop, progress=None):
+           lift, results, stop, progress=None, restart_flips=0):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
-    Returns a dict with the best GF(2) scheme's arrays, its rank, the lifted
-    Z scheme (if asked and it lifts), counters and history. Runs in a worker
-    process, so it returns plain data.
+    restart_flips: start afresh from the start point after this many flips
+    without a new best rank in the current attempt (0: never). Walks from the
+    standard algorithm either reach a low rank quickly or settle on a plateau
+    they rarely leave (4x4x4 often sits at 52 for minutes), so a fresh random
+    path is the better use of the time (Kauers & Moosbauer restart too).
+    A scheme at the target that does not lift to Z also starts a new attempt.
+
+    Returns a dict with the best GF(2) scheme's arrays over all attempts, its
+    rank, the lifted Z scheme (if asked and it lifts), counters and history.
+    Runs in a worker process, so it returns plain data.
     """
     fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
     s0 = start_scheme(fmt, start)
     cap = s0.rank + _EXTRA_TERMS
-    F = to_bits(s0, cap)
-    best_F = F.copy()
-    best_r = np.array([s0.rank], dtype=np.int64)
     rng = np.array([np.uint64(seed * 0x9E3779B97F4A7C15 % (1 << 64) or 1)], dtype=np.uint64)
     _rand_warm(rng)
     counters = np.zeros(4, dtype=np.int64)
-    r = s0.rank
     t0 = time.monotonic()
-    history = [(0.0, int(r))]
+    history = [(0.0, int(s0.rank))]
     catalogue = Catalogue(results) if results else None
     lifted = None
     lift_message = ""
-    last_reported = r
     interrupted = False
+    top_F, top_r = to_bits(s0, cap), s0.rank  # best over all attempts
+    restarts = 0
+
+    def fresh():
+        F = to_bits(s0, cap)
+        return F, s0.rank, F.copy(), np.array([s0.rank], dtype=np.int64)
+
+    F, r, best_F, best_r = fresh()
+    attempt_best, improved_at = s0.rank, 0
     while True:
         try:
             r = flip_kernel.walk(F, r, target, steps_per_chunk, plateau, plus_margin, best_F, best_r, rng,
@@ -105,39 +116,41 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
         except KeyboardInterrupt:  # arrives between chunks; keep what was found
             interrupted = True
             break
-        if best_r[0] < last_reported:
-            last_reported = int(best_r[0])
-            history.append((time.monotonic() - t0, last_reported))
+        if best_r[0] < attempt_best:
+            attempt_best, improved_at = int(best_r[0]), int(counters[0])
+        if best_r[0] < top_r:
+            top_r, top_F = int(best_r[0]), best_F.copy()
+            history.append((time.monotonic() - t0, top_r))
             if catalogue is not None:
-                _store(catalogue, best_F, last_reported, fmt, seed, time.monotonic() - t0)
+                _store(catalogue, top_F, top_r, fmt, seed, time.monotonic() - t0)
         if progress is not None and progress(
-            {"rank": int(r), "best_rank": int(best_r[0]), "flips": int(counters[0]),
-             "plus_transitions": int(counters[2]), "seconds": time.monotonic() - t0}
+            {"rank": int(r), "best_rank": top_r, "flips": int(counters[0]),
+             "plus_transitions": int(counters[2]), "restarts": restarts, "seconds": time.monotonic() - t0}
         ):
             interrupted = True
             break
+        again = restart_flips > 0 and counters[0] - improved_at >= restart_flips
         if best_r[0] <= target:
             if not lift:
                 break
-            gf2 = from_bits(best_F, int(best_r[0]), fmt, {})
-            res = lift_gf2(gf2)
+            res = lift_gf2(from_bits(best_F, int(best_r[0]), fmt, {}))
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
+                top_r, top_F = int(best_r[0]), best_F.copy()
                 break
-            # does not lift: start afresh from the start point with the same stream
-            F = to_bits(s0, cap)
-            r = s0.rank
-            best_F = F.copy()
-            best_r[0] = r
-            last_reported = r
-            counters[3] = 0
+            again = True  # does not lift: a new attempt with the same random stream
         if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
             break
+        if again:
+            F, r, best_F, best_r = fresh()
+            attempt_best, improved_at = s0.rank, int(counters[0])
+            counters[3] = 0
+            restarts += 1
     return {
-        "F": best_F[:, : best_r[0]].copy(), "rank": int(best_r[0]), "seed": seed,
+        "F": top_F[:, :top_r].copy(), "rank": top_r, "seed": seed,
         "flips": int(counters[0]), "reductions": int(counters[1]), "plus": int(counters[2]),
-        "seconds": time.monotonic() - t0, "history": history,
+        "restarts": restarts, "seconds": time.monotonic() - t0, "history": history,
         "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
         "lift_message": lift_message, "interrupted": interrupted,
     }
@@ -154,8 +167,8 @@ def _store(catalogue: Catalogue, F, r, fmt, seed, seconds):
         catalogue.add(s)
 
 
-def run(problem: Problem, start="naive", workers=1, plateau=50_000, plus_margin=1, chunk=200_000,
-        max_flips=None, lift=None, results=None, walkers=None) -> SolveResult:
+def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
+        max_flips=None, lift=None, results=None, walkers=None, restart_flips=100_000_000) -> SolveResult:
     fmt = problem.fmt
     check_supported(fmt)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
@@ -169,12 +182,13 @@ def run(problem: Problem, start="naive", workers=1, plateau=50_000, plus_margin=
     nwalkers = int(walkers or max(1, workers))
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed * 1000 + w,
                  steps_per_chunk=int(chunk), plateau=int(plateau), plus_margin=int(plus_margin),
-                 deadline=deadline, max_flips=max_flips, lift=lift, results=results)
+                 deadline=deadline, max_flips=max_flips, lift=lift, results=results,
+                 restart_flips=int(restart_flips))
             for w in range(nwalkers)]
     if nwalkers == 1 and problem.callback is not None:
         jobs[0]["progress"] = problem.callback
     best = None
-    totals = {"flips": 0, "reductions": 0, "plus_transitions": 0, "walkers": nwalkers}
+    totals = {"flips": 0, "reductions": 0, "plus_transitions": 0, "restarts": 0, "walkers": nwalkers}
 
     def done(res):
         return res["rank"] <= problem.rank and (not lift or res["lifted"] is not None)
@@ -183,6 +197,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=50_000, plus_margin=
         totals["flips"] += res["flips"]
         totals["reductions"] += res["reductions"]
         totals["plus_transitions"] += res["plus"]
+        totals["restarts"] += res["restarts"]
         if best is None or (done(res), -res["rank"]) > (done(best), -best["rank"]):
             best = res
     prov = {"method": "flip", "seed": best["seed"], "seconds": round(best["seconds"], 3)}

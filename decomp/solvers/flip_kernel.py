@@ -1,21 +1,41 @@
 """Numba kernel of the flip-graph random walk over GF(2).
 
-State (flat arrays, one row per mode 0,1,2 = U,V,W):
-  F[mode, t]    factor of term t as a bit mask (bit q = row q of U/V/W); terms
-                0..r-1 are live, removal moves the last term into the hole.
-Equal-factor groups per mode live in an open-addressing hash table
-(keys/cnt/head) with members chained through nxt/prv; slot_of[mode, t] is
-the group of term t. hist[k] counts groups of size k over all modes, so kmax
-(the largest group) is known in O(1) amortised.
+State: F[mode, t] is the factor of term t in mode 0, 1, 2 (U, V, W) as a bit
+mask (bit q = row q); terms 0..r-1 are live and removing a term moves the
+last one into its place.
 
-Uniform flips by rejection: draw (mode, term) uniformly, accept with
-probability (k-1)/(kmax-1) where k is the term's group size, then draw the
-partner uniformly among the k-1 others. Every ordered pair (i, j) sharing a
-factor is then equally likely, and nothing is rescanned per flip.
+Equal-factor groups: per mode an open-addressing hash table from factor
+value to a group (keys[mode, slot]); the group's members are chained through
+NXT/PRV. All integer tables live in one array `tab[field, mode, index]` so
+the helpers take few arguments:
+  CNT[mode, slot]  group size        HEAD[mode, slot]  first member
+  NXT/PRV[mode, t] chain links       SLOT[mode, t]     group of term t
+  EPOS[mode, t]    position of (t, mode) in the eligible list, or -1
+The eligible list `elig` holds 4t+mode for every (term, mode) whose group
+has two or more members, i.e. every term that can flip in that mode.
+hist[k] counts (mode, group) pairs of size k, so the largest group size kmax
+is known in O(1) amortised. st = [kmax, eligible count, used slots per mode].
+
+Uniform flips: draw an eligible (t, mode) uniformly, accept it with
+probability (k-1)/(kmax-1) for its group size k, then take a partner
+uniformly among the k-1 others: every ordered pair sharing a factor is
+equally likely, with about (kmax-1)/mean(k-1) draws (1 to 2 in practice),
+and nothing is rescanned per flip.
 
 Flip of ordered pair (i, j) sharing mode m (m1, m2 the other two modes):
   a(x)b_i(x)c_i + a(x)b_j(x)c_j = a(x)b_i(x)(c_i+c_j) + a(x)(b_i+b_j)(x)c_j,
 i.e. F[m2, i] ^= F[m2, j] and F[m1, j] ^= F[m1, i].
+
+Speed: the helpers are compiled without numba's reference counting
+(_nrt=False). With it, every inlined helper call incremented and decremented
+the count of each array it took, atomically, and those calls were 70% of a
+flip's time (perf: NRT_incref/NRT_decref). The arrays are allocated in
+walk(), which keeps reference counting, and the loop runs in _run(), which
+allocates nothing.
+
+Invariant kept after every move: no two terms share two factors (such a
+pair merges at once, rank - 1), so after a flip only the groups of the two
+changed factors need to be looked at.
 """
 
 from __future__ import annotations
@@ -23,11 +43,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# See "Speed" above: no reference counting in the helpers and the loop.
+_KERNEL = dict(cache=True, _nrt=False)
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MULT = np.uint64(2685821657736338717)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_U32 = np.uint64(32)
+
+CNT, HEAD, NXT, PRV, SLOT, EPOS = 0, 1, 2, 3, 4, 5
+KMAX, NELIG, USED = 0, 1, 2
+_NEXT = (1, 2, 0)  # the mode after each mode, cyclically
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always", **_KERNEL)
 def _rand(rng):
     x = rng[0]
     x ^= x >> np.uint64(12)
@@ -37,219 +66,311 @@ def _rand(rng):
     return x * _MULT
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always", **_KERNEL)
+def _scale(bits32, n):
+    """bits32 (a uniform 32-bit value) mapped to [0, n) (Lemire, n < 2^32)."""
+    return np.int64((bits32 * np.uint64(n)) >> _U32)
+
+
+@njit(inline="always", **_KERNEL)
 def _below(rng, n):
-    """Uniform integer in [0, n) (Lemire's multiply-shift, n < 2^32)."""
-    return np.int64(((_rand(rng) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+    return _scale(_rand(rng) >> _U32, n)
 
 
-@njit(cache=True, inline="always")
-def _hash(v, shift):
-    return np.int64((v * _GOLDEN) >> np.uint64(shift))
-
-
-@njit(cache=True, inline="always")
-def _insert(mode, t, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
-    v = F[mode, t]
-    s = _hash(v, shift)
+@njit(inline="always", **_KERNEL)
+def _find(mode, v, keys, tab, st, shift, mask):
+    """Slot of factor value v in mode's table, claimed if v is absent. A slot
+    whose group emptied keeps its key (linear probing needs it); a new value
+    takes the first such slot on its probe path, so the table fills slowly."""
+    s = np.int64((v * _GOLDEN) >> np.uint64(shift))
+    free = -1
     while True:
         k = keys[mode, s]
         if k == v:
-            break
+            return s
         if k == 0:
-            keys[mode, s] = v
-            used[mode] += 1
             break
+        if free < 0 and tab[CNT, mode, s] == 0:
+            free = s
         s = (s + 1) & mask
-    c = cnt[mode, s]
-    hist[c] -= 1 if c > 0 else 0
+    if free >= 0:
+        keys[mode, free] = v
+        return free
+    keys[mode, s] = v
+    st[USED + mode] += 1
+    return s
+
+
+@njit(inline="always", **_KERNEL)
+def _elig_add(mode, t, tab, elig, st):
+    n = st[NELIG]
+    tab[EPOS, mode, t] = n
+    elig[n] = (t << 2) | mode
+    st[NELIG] = n + 1
+
+
+@njit(inline="always", **_KERNEL)
+def _elig_drop(mode, t, tab, elig, st):
+    n = st[NELIG] - 1
+    p = tab[EPOS, mode, t]
+    e = elig[n]
+    elig[p] = e
+    tab[EPOS, e & 3, e >> 2] = p
+    tab[EPOS, mode, t] = -1
+    st[NELIG] = n
+
+
+@njit(inline="always", **_KERNEL)
+def _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask):
+    s = _find(mode, F[mode, t], keys, tab, st, shift, mask)
+    c = tab[CNT, mode, s]
+    if c > 0:
+        hist[c] -= 1
     c += 1
-    cnt[mode, s] = c
+    tab[CNT, mode, s] = c
     hist[c] += 1
-    if c > kmax[0]:
-        kmax[0] = c
-    h = head[mode, s]
-    nxt[mode, t] = h
-    prv[mode, t] = -1
+    if c > st[KMAX]:
+        st[KMAX] = c
+    h = tab[HEAD, mode, s]
+    tab[NXT, mode, t] = h
+    tab[PRV, mode, t] = -1
     if h >= 0:
-        prv[mode, h] = t
-    head[mode, s] = t
-    slot_of[mode, t] = s
+        tab[PRV, mode, h] = t
+    tab[HEAD, mode, s] = t
+    tab[SLOT, mode, t] = s
+    if c == 2:
+        _elig_add(mode, h, tab, elig, st)
+    if c >= 2:
+        _elig_add(mode, t, tab, elig, st)
+    return c
 
 
-@njit(cache=True, inline="always")
-def _remove(mode, t, keys, cnt, head, nxt, prv, slot_of, hist, kmax):
-    s = slot_of[mode, t]
-    p = prv[mode, t]
-    n = nxt[mode, t]
+@njit(inline="always", **_KERNEL)
+def _remove(mode, t, tab, hist, elig, st):
+    s = tab[SLOT, mode, t]
+    p = tab[PRV, mode, t]
+    n = tab[NXT, mode, t]
     if p >= 0:
-        nxt[mode, p] = n
+        tab[NXT, mode, p] = n
     else:
-        head[mode, s] = n
+        tab[HEAD, mode, s] = n
     if n >= 0:
-        prv[mode, n] = p
-    c = cnt[mode, s]
+        tab[PRV, mode, n] = p
+    c = tab[CNT, mode, s]
     hist[c] -= 1
     c -= 1
-    cnt[mode, s] = c
+    tab[CNT, mode, s] = c
     if c > 0:
         hist[c] += 1
-    while kmax[0] > 0 and hist[kmax[0]] == 0:
-        kmax[0] -= 1
+    k = st[KMAX]
+    while k > 0 and hist[k] == 0:
+        k -= 1
+    st[KMAX] = k
+    if c >= 1:
+        _elig_drop(mode, t, tab, elig, st)
+    if c == 1:
+        _elig_drop(mode, tab[HEAD, mode, s], tab, elig, st)
 
 
-@njit(cache=True)
-def _rebuild(F, r, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
+@njit(inline="always", **_KERNEL)
+def _set(mode, t, v, F, keys, tab, hist, elig, st, shift, mask):
+    """Give term t the factor v in `mode`; returns the size of its new group
+    (0 for a zero factor, which stays out of the tables)."""
+    _remove(mode, t, tab, hist, elig, st)
+    F[mode, t] = v
+    if v == 0:
+        return 0
+    return _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
+
+
+@njit(**_KERNEL)
+def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
     keys[:] = 0
-    cnt[:] = 0
-    head[:] = -1
+    tab[CNT] = 0
+    tab[HEAD] = -1
+    tab[EPOS] = -1
     hist[:] = 0
-    kmax[0] = 0
-    used[:] = 0
+    st[:] = 0
     for mode in range(3):
         for t in range(r):
-            _insert(mode, t, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+            if F[mode, t] != 0:
+                _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
 
 
-@njit(cache=True, inline="always")
-def _set(mode, t, v, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
-    _remove(mode, t, keys, cnt, head, nxt, prv, slot_of, hist, kmax)
-    F[mode, t] = v
-    if v != 0:
-        _insert(mode, t, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-
-
-@njit(cache=True)
-def _delete(t, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
-    """Remove term t (its factors may already be out of the tables if zero);
-    the last term moves into slot t. Returns the new rank."""
+@njit(**_KERNEL)
+def _delete(t, r, F, keys, tab, hist, elig, st, shift, mask):
+    """Remove term t (a zero factor of it is already out of the tables); the
+    last term moves into slot t. Returns the new rank."""
     for mode in range(3):
         if F[mode, t] != 0:
-            _remove(mode, t, keys, cnt, head, nxt, prv, slot_of, hist, kmax)
+            _remove(mode, t, tab, hist, elig, st)
     last = r - 1
     if t != last:
         for mode in range(3):
-            _remove(mode, last, keys, cnt, head, nxt, prv, slot_of, hist, kmax)
-            F[mode, t] = F[mode, last]
-            _insert(mode, t, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+            v = F[mode, last]
+            if v != 0:
+                _remove(mode, last, tab, hist, elig, st)
+            F[mode, t] = v
+            if v != 0:
+                _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
     for mode in range(3):
         F[mode, last] = 0
     return r - 1
 
 
-@njit(cache=True, inline="always")
-def _has_merge(t, F, head, nxt, slot_of):
-    """Cheap read-only test: does term t share two factors with another term?
-    Lets the walk skip the (rarely useful) call to _try_merge."""
-    for mode in range(3):
-        m1 = (mode + 1) % 3
-        m2 = (mode + 2) % 3
-        u = head[mode, slot_of[mode, t]]
-        while u >= 0:
-            if u != t and (F[m1, u] == F[m1, t] or F[m2, u] == F[m2, t]):
-                return True
-            u = nxt[mode, u]
+@njit(inline="always", **_KERNEL)
+def _may_merge(t, mode, F, tab):
+    """Read-only test for _merge_at, inlined: most groups have one member,
+    and a call with the tables as arguments costs more than the test."""
+    a = _NEXT[mode]
+    b = _NEXT[a]
+    u = tab[HEAD, mode, tab[SLOT, mode, t]]
+    while u >= 0:
+        if u != t and (F[a, u] == F[a, t] or F[b, u] == F[b, t]):
+            return True
+        u = tab[NXT, mode, u]
     return False
 
 
-@njit(cache=True)
-def _try_merge(t, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
-    """If term t equals another term in two modes, merge them:
-    a(x)b(x)c + a(x)b(x)c' = a(x)b(x)(c+c'). Returns (new rank, index that
-    term `t`'s partner ended at or -1). Drops zero terms it creates."""
-    for mode in range(3):
-        m1 = (mode + 1) % 3
-        m2 = (mode + 2) % 3
-        u = head[mode, slot_of[mode, t]]
-        while u >= 0:
-            if u != t:
-                if F[m1, u] == F[m1, t]:
-                    # equal in mode and m1: sum the m2 factors into u
-                    _set(m2, u, F[m2, u] ^ F[m2, t], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax,
-                         used, shift, mask)
-                    return _merge_tail(t, u, r, m2, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax,
-                                       used, shift, mask)
-                if F[m2, u] == F[m2, t]:
-                    _set(m1, u, F[m1, u] ^ F[m1, t], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax,
-                         used, shift, mask)
-                    return _merge_tail(t, u, r, m1, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax,
-                                       used, shift, mask)
-            u = nxt[mode, u]
+@njit(**_KERNEL)
+def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
+    """If a term u shares t's factor in `mode` and one more factor, merge:
+    a(x)b(x)c + a(x)b(x)c' = a(x)b(x)(c+c'). At most one merge; returns the
+    new rank (r when there was none)."""
+    a = _NEXT[mode]
+    b = _NEXT[a]
+    u = tab[HEAD, mode, tab[SLOT, mode, t]]
+    while u >= 0:
+        if u != t:
+            other = -1
+            if F[a, u] == F[a, t]:
+                other = b
+            elif F[b, u] == F[b, t]:
+                other = a
+            if other >= 0:
+                _set(other, u, F[other, u] ^ F[other, t], F, keys, tab, hist, elig, st, shift, mask)
+                zero = F[other, u] == 0
+                last = r - 1
+                r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
+                if u == last:
+                    u = t  # the last term moved into t's place
+                if zero:
+                    r = _delete(u, r, F, keys, tab, hist, elig, st, shift, mask)
+                return r
+        u = tab[NXT, mode, u]
     return r
 
 
-@njit(cache=True)
-def _merge_tail(t, u, r, changed, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
-    last = r - 1
-    r = _delete(t, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-    if u == last:
-        u = t  # the last term moved into t's place
-    if F[changed, u] == 0:
-        r = _delete(u, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+@njit(**_KERNEL)
+def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
+    """Merge until no two terms share two factors and no factor is zero
+    (after a reduction moved terms around, or from an arbitrary start)."""
+    t = 0
+    while t < r:
+        if F[0, t] == 0 or F[1, t] == 0 or F[2, t] == 0:
+            r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
+            t = 0
+            continue
+        merged = False
+        for mode in range(3):
+            r2 = _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask)
+            if r2 < r:
+                r = r2
+                merged = True
+                break
+        t = 0 if merged else t + 1
     return r
 
 
-@njit(cache=True)
-def _reduce_dependent(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask):
+@njit(**_KERNEL)
+def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
     """One general reduction if any group (terms sharing a factor a in some
     mode) has linearly dependent vectors in another mode: with
     x_0 = x_1 + ... + x_s over the group members involved,
       sum_t a(x)x_t(x)y_t = sum_{t>0} a(x)x_t(x)(y_t + y_0),
-    one term fewer. Pairs (equal vectors) are the case s = 1.
+    one term fewer. (Pairs, s = 1, are merged as they appear.)
     Returns the new rank (r when nothing was found)."""
-    members = np.empty(64, dtype=np.int64)
-    vecs = np.empty(64, dtype=np.uint64)
-    combo = np.empty(64, dtype=np.uint64)
-    for mode in range(3):
-        for t in range(r):
-            s = slot_of[mode, t]
-            if head[mode, s] != t or cnt[mode, s] < 3:
-                continue  # visit each group once, from its head
-            k = 0
-            u = t
-            while u >= 0 and k < 64:
-                members[k] = u
-                k += 1
-                u = nxt[mode, u]
-            for side in range(2):
-                mx = (mode + 1 + side) % 3
-                my = (mode + 2 - side) % 3
-                # Gaussian elimination with a record of which members were combined
-                for q in range(k):
-                    vecs[q] = F[mx, members[q]]
-                    combo[q] = np.uint64(1) << np.uint64(q)
-                for q in range(k):
-                    v = vecs[q]
-                    c = combo[q]
+    # groups of 3 or more, each visited once from its head; the eligible
+    # list holds every member of a group of 2 or more, so it is enough
+    for q0 in range(st[NELIG]):
+        t = elig[q0] >> 2
+        mode = elig[q0] & 3
+        s = tab[SLOT, mode, t]
+        if tab[HEAD, mode, s] != t or tab[CNT, mode, s] < 3:
+            continue  # visit each group once, from its head
+        k = 0
+        u = t
+        while u >= 0 and k < 64:
+            members[k] = u
+            k += 1
+            u = tab[NXT, mode, u]
+        for side in range(2):
+            mx = (mode + 1 + side) % 3
+            my = (mode + 2 - side) % 3
+            # Gaussian elimination with a record of which members were combined
+            for q in range(k):
+                vecs[q] = F[mx, members[q]]
+                combo[q] = np.uint64(1) << np.uint64(q)
+            for q in range(k):
+                v = vecs[q]
+                c = combo[q]
+                for p in range(q):
+                    if vecs[p] != 0:
+                        low = vecs[p] & (~vecs[p] + np.uint64(1))
+                        if v & low:
+                            v ^= vecs[p]
+                            c ^= combo[p]
+                if v == 0:
+                    # members in c sum to zero in mode mx; drop member q
+                    t0 = members[q]
+                    y0 = F[my, t0]
                     for p in range(q):
-                        if vecs[p] != 0:
-                            low = vecs[p] & (~vecs[p] + np.uint64(1))
-                            if v & low:
-                                v ^= vecs[p]
-                                c ^= combo[p]
-                    if v == 0:
-                        # members in c sum to zero in mode mx; drop member q
-                        t0 = members[q]
-                        y0 = F[my, t0]
-                        for p in range(q):
-                            if (c >> np.uint64(p)) & np.uint64(1):
-                                tp = members[p]
-                                _set(my, tp, F[my, tp] ^ y0, F, keys, cnt, head, nxt, prv, slot_of, hist,
-                                     kmax, used, shift, mask)
-                        r = _delete(t0, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift,
-                                    mask)
-                        # a summed y may have become zero
-                        p = 0
-                        while p < r:
-                            if F[0, p] == 0 or F[1, p] == 0 or F[2, p] == 0:
-                                r = _delete(p, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used,
-                                            shift, mask)
-                            else:
-                                p += 1
-                        return r
-                    vecs[q] = v
-                    combo[q] = c
+                        if (c >> np.uint64(p)) & np.uint64(1):
+                            tp = members[p]
+                            _set(my, tp, F[my, tp] ^ y0, F, keys, tab, hist, elig, st, shift, mask)
+                    r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
+                    return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
+                vecs[q] = v
+                combo[q] = c
     return r
+
+
+@njit(**_KERNEL)
+def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
+    """Plus transition (Arai, Ichikawa & Hukushima): for terms i, j,
+    a(x)b(x)c + a'(x)b'(x)c' = (a+a')(x)b(x)c + a'(x)(b+b')(x)c + a'(x)b'(x)(c+c'),
+    with the roles of the modes rotated at random. Returns (rank, done): rank
+    + 1, or less if a new term merges with another one at once; done is False
+    when 64 random pairs had a factor in common (nothing changed)."""
+    for _ in range(64):
+        i = _below(rng, r)
+        j = _below(rng, r - 1)
+        if j >= i:
+            j += 1
+        rot = _below(rng, 3)
+        ma = rot
+        mb = (rot + 1) % 3
+        mc = (rot + 2) % 3
+        if F[ma, i] == F[ma, j] or F[mb, i] == F[mb, j] or F[mc, i] == F[mc, j]:
+            continue
+        k = r
+        F[ma, k] = F[ma, j]
+        F[mb, k] = F[mb, j]
+        F[mc, k] = F[mc, j] ^ F[mc, i]
+        for mode in range(3):
+            _insert(mode, k, F, keys, tab, hist, elig, st, shift, mask)
+        _set(ma, i, F[ma, i] ^ F[ma, j], F, keys, tab, hist, elig, st, shift, mask)
+        _set(mb, j, F[mb, j] ^ F[mb, i], F, keys, tab, hist, elig, st, shift, mask)
+        _set(mc, j, F[mc, i], F, keys, tab, hist, elig, st, shift, mask)
+        return _merge_all(r + 1, F, keys, tab, hist, elig, st, shift, mask), True
+    return r, False
+
+
+@njit(**_KERNEL)
+def _copy_best(F, r, best_F):
+    for mode in range(3):
+        for t in range(best_F.shape[1]):
+            best_F[mode, t] = F[mode, t] if t < r else np.uint64(0)
 
 
 @njit(cache=True)
@@ -269,104 +390,103 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
         size *= 2
     shift = 64 - int(np.log2(size))
     mask = size - 1
+    half = size // 2
     keys = np.zeros((3, size), dtype=np.uint64)
-    cnt = np.zeros((3, size), dtype=np.int32)
-    head = np.full((3, size), -1, dtype=np.int64)
-    nxt = np.full((3, cap), -1, dtype=np.int64)
-    prv = np.full((3, cap), -1, dtype=np.int64)
-    slot_of = np.zeros((3, cap), dtype=np.int64)
+    tab = np.full((6, 3, size), -1, dtype=np.int64)
     hist = np.zeros(cap + 2, dtype=np.int64)
-    kmax = np.zeros(1, dtype=np.int64)
-    used = np.zeros(3, dtype=np.int64)
-    _rebuild(F, r, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+    elig = np.zeros(3 * cap, dtype=np.int64)
+    st = np.zeros(5, dtype=np.int64)
+    members = np.empty(64, dtype=np.int64)
+    vecs = np.empty(64, dtype=np.uint64)
+    combo = np.empty(64, dtype=np.uint64)
+    return _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every,
+                cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo)
+
+
+@njit(**_KERNEL)
+def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every,
+         cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo):
+    _rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
+    r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
+    flips = counters[0]
+    reductions = counters[1]
+    pluses = counters[2]
+    since = counters[3]
     for _ in range(max_steps):
+        if r < best_r[0]:
+            best_r[0] = r
+            _copy_best(F, r, best_F)
         if r <= target:
             break
-        if used[0] > size // 2 or used[1] > size // 2 or used[2] > size // 2:
-            _rebuild(F, r, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        before = r
-        plus = plateau > 0 and counters[3] >= plateau and r < best_r[0] + plus_margin and r + 1 < cap
-        if not plus and kmax[0] < 2:
-            if plateau > 0 and r < best_r[0] + plus_margin and r + 1 < cap:
-                plus = True
-            else:
+        if st[USED] > half or st[USED + 1] > half or st[USED + 2] > half:
+            _rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
+        can_plus = plateau > 0 and r < best_r[0] + plus_margin and r + 1 < cap
+        if (can_plus and since >= plateau) or st[NELIG] == 0:
+            if not can_plus:
                 break  # no flip exists and no plus transition allowed
-        if plus:
-            r = _plus(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask, rng)
-            counters[2] += 1
-            counters[3] = 0
+            before = r
+            r, done = _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng)
+            if done:
+                pluses += 1
+                since = 0
+                if r <= before:
+                    reductions += 1  # a new term merged with another one at once
+            elif st[NELIG] == 0:
+                break  # no flip, and no pair of terms a plus transition can split
             continue
-        # ---- draw a uniform flip by rejection
-        km1 = kmax[0] - 1
+        # ---- draw a uniform flip: eligible (term, mode) by rejection, then a partner
+        kmax = st[KMAX]
+        n = st[NELIG]
         while True:
-            mode = _below(rng, 3)
-            i = _below(rng, r)
-            k = cnt[mode, slot_of[mode, i]]
-            if k >= 2 and _below(rng, km1) < k - 1:
+            x = _rand(rng)
+            e = elig[_scale(x >> _U32, n)]
+            i = e >> 2
+            mode = e & 3
+            k = tab[CNT, mode, tab[SLOT, mode, i]]
+            if k == kmax or _scale(x & _LOW32, kmax - 1) < k - 1:
                 break
-        pick = _below(rng, k - 1)
-        j = head[mode, slot_of[mode, i]]
-        while True:
-            if j != i:
-                if pick == 0:
-                    break
-                pick -= 1
-            j = nxt[mode, j]
-        m1 = (mode + 1) % 3
-        m2 = (mode + 2) % 3
-        _set(m2, i, F[m2, i] ^ F[m2, j], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        _set(m1, j, F[m1, j] ^ F[m1, i], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        counters[0] += 1
-        counters[3] += 1
-        # ---- reductions: zero factors, then merges with the changed terms
-        hi = i if i > j else j
-        lo = j if i > j else i
-        if F[0, hi] == 0 or F[1, hi] == 0 or F[2, hi] == 0:
-            r = _delete(hi, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-            hi = -1
-        if F[0, lo] == 0 or F[1, lo] == 0 or F[2, lo] == 0:
-            r = _delete(lo, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-            lo = -1
-        if hi >= 0 and hi < r and _has_merge(hi, F, head, nxt, slot_of):
-            r = _try_merge(hi, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        if lo >= 0 and lo < r and r == before and _has_merge(lo, F, head, nxt, slot_of):
-            r = _try_merge(lo, r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        if r == before and scan_every > 0 and counters[0] % scan_every == 0:
-            r = _reduce_dependent(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
+        j = tab[HEAD, mode, tab[SLOT, mode, i]]
+        if k == 2:
+            if j == i:
+                j = tab[NXT, mode, i]
+        else:
+            pick = _below(rng, k - 1)
+            while True:
+                if j != i:
+                    if pick == 0:
+                        break
+                    pick -= 1
+                j = tab[NXT, mode, j]
+        m1 = _NEXT[mode]
+        m2 = _NEXT[m1]
+        ki = _set(m2, i, F[m2, i] ^ F[m2, j], F, keys, tab, hist, elig, st, shift, mask)
+        kj = _set(m1, j, F[m1, j] ^ F[m1, i], F, keys, tab, hist, elig, st, shift, mask)
+        flips += 1
+        since += 1
+        # ---- reductions: only the two changed factors can have made a
+        # term share two factors with another (or be zero, from a start
+        # scheme that broke the invariant); a factor alone in its new group
+        # (the common case) shares nothing
+        before = r
+        if ki == 0 or kj == 0:
+            r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
+        else:
+            if ki > 1 and _may_merge(i, m2, F, tab):
+                r = _merge_at(i, m2, r, F, keys, tab, hist, elig, st, shift, mask)
+            elif kj > 1 and _may_merge(j, m1, F, tab):
+                r = _merge_at(j, m1, r, F, keys, tab, hist, elig, st, shift, mask)
+            if r < before:
+                r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
+            elif scan_every > 0 and flips % scan_every == 0:
+                r = _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vecs, combo)
         if r < before:
-            counters[1] += 1
-            counters[3] = 0
-            if r < best_r[0]:
-                best_r[0] = r
-                best_F[:, :] = 0
-                best_F[:, :r] = F[:, :r]
-    return r
-
-
-@njit(cache=True)
-def _plus(r, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask, rng):
-    """Plus transition (Arai, Ichikawa & Hukushima): for terms i, j,
-    a(x)b(x)c + a'(x)b'(x)c' = (a+a')(x)b(x)c + a'(x)(b+b')(x)c + a'(x)b'(x)(c+c'),
-    with the roles of the modes rotated at random. Rank + 1."""
-    for _ in range(64):
-        i = _below(rng, r)
-        j = _below(rng, r - 1)
-        if j >= i:
-            j += 1
-        rot = _below(rng, 3)
-        ma = rot
-        mb = (rot + 1) % 3
-        mc = (rot + 2) % 3
-        if F[ma, i] == F[ma, j] or F[mb, i] == F[mb, j] or F[mc, i] == F[mc, j]:
-            continue
-        k = r
-        F[ma, k] = F[ma, j]
-        F[mb, k] = F[mb, j]
-        F[mc, k] = F[mc, j] ^ F[mc, i]
-        for mode in range(3):
-            _insert(mode, k, F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        _set(ma, i, F[ma, i] ^ F[ma, j], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        _set(mb, j, F[mb, j] ^ F[mb, i], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        _set(mc, j, F[mc, i], F, keys, cnt, head, nxt, prv, slot_of, hist, kmax, used, shift, mask)
-        return r + 1
+            reductions += 1
+            since = 0
+    if r < best_r[0]:
+        best_r[0] = r
+        _copy_best(F, r, best_F)
+    counters[0] = flips
+    counters[1] = reductions
+    counters[2] = pluses
+    counters[3] = since
     return r
