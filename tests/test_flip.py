@@ -173,3 +173,13 @@ def test_restarts_keep_the_best_over_all_attempts():
     assert not res.success and res.extra["restarts"] > 10
     assert res.best_rank == min(rank for _, rank in res.history) <= 23
     assert res.scheme.rank == res.best_rank and res.scheme.verify().ok
+
+
+@pytest.mark.parametrize("option,text", [({"restart_flips": "abc"}, "restart_flips must be a whole number >= 0"),
+                                         ({"plateau": -1}, "plateau must be a whole number >= 0"),
+                                         ({"chunk": 0}, "chunk must be a whole number >= 1")])
+def test_bad_walk_options_get_one_line_errors(option, text):
+    from decomp.core.errors import DecompError
+
+    with pytest.raises(DecompError, match=text):
+        solve("2x2x2", 7, method="flip", ring="gf2", seed=1, **option)

@@ -167,6 +167,17 @@ def _store(catalogue: Catalogue, F, r, fmt, seed, seconds):
         catalogue.add(s)
 
 
+def _count(name: str, value, least: int = 0) -> int:
+    """A whole-number option (from -o name=value), or a one-line error."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = None
+    if n is None or n < least or n != float(value):
+        raise DecompError(f"flip option {name} must be a whole number >= {least}, not {value!r}")
+    return n
+
+
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
         max_flips=None, lift=None, results=None, walkers=None, restart_flips=100_000_000) -> SolveResult:
     fmt = problem.fmt
@@ -178,12 +189,14 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     start_scheme(fmt, start)  # fail fast on a bad start point
     seed = 0 if problem.seed is None else int(problem.seed)
     deadline = time.monotonic() + (problem.time_left() if problem.time_limit else 3600.0 * 24 * 365)
-    max_flips = int(max_flips) if max_flips else 1 << 62
-    nwalkers = int(walkers or max(1, workers))
+    max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
+    nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
+    chunk, plateau = _count("chunk", chunk, 1), _count("plateau", plateau)
+    plus_margin, restart_flips = _count("plus_margin", plus_margin), _count("restart_flips", restart_flips)
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed * 1000 + w,
-                 steps_per_chunk=int(chunk), plateau=int(plateau), plus_margin=int(plus_margin),
+                 steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=deadline, max_flips=max_flips, lift=lift, results=results,
-                 restart_flips=int(restart_flips))
+                 restart_flips=restart_flips)
             for w in range(nwalkers)]
     if nwalkers == 1 and problem.callback is not None:
         jobs[0]["progress"] = problem.callback
