@@ -18,7 +18,7 @@ import numpy as np
 from decomp import solve
 from decomp.core.formats import Format
 from decomp.core.scheme import Scheme
-from decomp.solvers import flip, flip_kernel
+from decomp.solvers import flip, flip_cyclic, flip_kernel
 
 
 def reference_walk(fmt: Format, flips: int, seed: int) -> float:
@@ -65,12 +65,28 @@ def kernel_rate(fmt: Format, flips: int, seed: int) -> float:
     return counters[0] / (time.perf_counter() - t0)
 
 
+def cyclic_rate(n: int, flips: int, seed: int) -> float:
+    """Orbit flips per second of the symmetric kernel (each one changes three
+    terms of the full scheme), from the diagonal start, no plus transitions."""
+    def state():
+        return flip_cyclic.cyclic_walk(Format(n, n, n), None, None, None, None, 16)
+
+    rng = np.array([np.uint64(seed)], dtype=np.uint64)
+    state().advance(0, 100, 0, 1, rng, np.zeros(4, dtype=np.int64))  # compile
+    counters = np.zeros(4, dtype=np.int64)
+    walk = state()
+    t0 = time.perf_counter()
+    walk.advance(0, flips, 0, 1, rng, counters)
+    return counters[0] / (time.perf_counter() - t0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--speed-only", action="store_true", help="only the flips-per-second table")
+    ap.add_argument("--formats", default=None, help="time to target only for these formats (e.g. 5x5x5)")
     args = ap.parse_args()
     seeds = args.seeds or (2 if args.quick else 5)
     limit = args.time_limit or (60 if args.quick else 300)
@@ -82,26 +98,33 @@ def main() -> None:
         ours = kernel_rate(fmt, 2_000_000 if args.quick else 10_000_000, 1)
         ref = reference_walk(fmt, 20_000 if args.quick else 100_000, 1)
         print(f"| {fmt} | {ours / 1e6:.2f} M/s | {ref / 1e6:.3f} M/s | {ours / ref:.0f}x |", flush=True)
+    for n in (4, 5):
+        rate = cyclic_rate(n, 2_000_000 if args.quick else 10_000_000, 1)
+        print(f"| {n}x{n}x{n} cyclic (orbit flips) | {rate / 1e6:.2f} M/s | | |", flush=True)
     if args.speed_only:
         return
     print(f"\n## time to target from the standard algorithm ({seeds} seeds, limit {limit:.0f} s each, 1 walker)\n")
-    print("| format | target (gf2) | reached | median s | min s | max s |")
-    print("|---|---|---|---|---|---|")
-    targets = [("3x3x3", 23), ("2x3x4", 20), ("3x4x4", 38), ("4x4x4", 49), ("4x4x5", 61)]
+    print("| format | target (gf2) | symmetry | reached | median s | min s | max s |")
+    print("|---|---|---|---|---|---|---|")
+    targets = [("3x3x3", 23, "none"), ("2x3x4", 20, "none"), ("3x4x4", 38, "none"), ("4x4x4", 49, "none"),
+               ("4x4x5", 61, "none"), ("5x5x5", 95, "none"),
+               ("3x3x3", 23, "cyclic"), ("4x4x4", 49, "cyclic"), ("5x5x5", 95, "cyclic"), ("5x5x5", 93, "cyclic")]
     if args.quick:
-        targets = targets[:4]
-    for text, rank in targets:
+        targets = [t for t in targets if t[0] != "5x5x5" and t[0] != "4x4x5"]
+    if args.formats:
+        targets = [t for t in targets if t[0] in args.formats.split(",")]
+    for text, rank, symmetry in targets:
         times, reached = [], 0
         for seed in range(1, seeds + 1):
-            res = solve(text, rank, method="flip", ring="gf2", seed=seed, time_limit=limit)
+            res = solve(text, rank, method="flip", ring="gf2", seed=seed, time_limit=limit, symmetry=symmetry)
             if res.success:
                 reached += 1
                 times.append(res.wall_time)
         if times:
-            print(f"| {text} | {rank} | {reached}/{seeds} | {statistics.median(times):.2f} | "
+            print(f"| {text} | {rank} | {symmetry} | {reached}/{seeds} | {statistics.median(times):.2f} | "
                   f"{min(times):.2f} | {max(times):.2f} |", flush=True)
         else:
-            print(f"| {text} | {rank} | 0/{seeds} | - | - | - |", flush=True)
+            print(f"| {text} | {rank} | {symmetry} | 0/{seeds} | - | - | - |", flush=True)
 
 
 if __name__ == "__main__":

@@ -234,6 +234,8 @@ def solve_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
+    symmetry: Optional[str] = typer.Option(None, "--symmetry",
+                                           help="cyclic: walk over cyclic-symmetric schemes (flip, n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
     proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="trained agent folder (rl)"),
@@ -245,7 +247,8 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
-    for key, value in (("workers", workers), ("lift", lift), ("start", start), ("restarts", restarts),
+    for key, value in (("workers", workers), ("lift", lift), ("start", start), ("symmetry", symmetry),
+                       ("restarts", restarts),
                        ("proof", str(proof) if proof else None),
                        ("checkpoint", str(checkpoint) if checkpoint else None)):
         if value is not None:

@@ -73,8 +73,50 @@ def start_scheme(fmt: Format, start) -> Scheme:
     return s
 
 
+class PlainWalk:
+    """Walk state for the plain kernel: the scheme, and the best scheme of
+    the current attempt (CyclicWalk in flip_cyclic.py is the symmetric twin)."""
+
+    def __init__(self, s0: Scheme, extra_terms: int):
+        self.s0, self.cap = s0, s0.rank + extra_terms
+        self.fresh()
+
+    @property
+    def start_rank(self) -> int:
+        return self.s0.rank
+
+    def fresh(self) -> None:
+        self.F = to_bits(self.s0, self.cap)
+        self.rank = self.s0.rank
+        self.best_F, self.best_r = self.F.copy(), np.array([self.s0.rank], dtype=np.int64)
+
+    @property
+    def best_rank(self) -> int:
+        return int(self.best_r[0])
+
+    def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
+        self.rank = flip_kernel.walk(self.F, self.rank, target, steps, plateau, plus_margin, self.best_F,
+                                     self.best_r, rng, counters)
+        return self.rank
+
+    def best_bits(self) -> np.ndarray:
+        return self.best_F[:, : self.best_rank].copy()
+
+
+def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None):
+    """PlainWalk or CyclicWalk from the start point and the symmetry asked for."""
+    if symmetry == "cyclic":
+        from .flip_cyclic import cyclic_walk
+
+        s0 = None if start is None or start == "naive" else start_scheme(fmt, start)
+        return cyclic_walk(fmt, s0, target, parts, fixed_terms, _EXTRA_TERMS)
+    if symmetry != "none":
+        raise DecompError(f"flip option symmetry must be none or cyclic, not {symmetry!r}")
+    return PlainWalk(start_scheme(fmt, start), _EXTRA_TERMS)
+
+
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
-           lift, results, stop, progress=None, restart_flips=0):
+           lift, results, stop, progress=None, restart_flips=0, symmetry="none", parts=None, fixed_terms=None):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
     restart_flips: start afresh from the start point after this many flips
@@ -83,46 +125,39 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     they rarely leave (4x4x4 often sits at 52 for minutes), so a fresh random
     path is the better use of the time (Kauers & Moosbauer restart too).
     A scheme at the target that does not lift to Z also starts a new attempt.
+    symmetry='cyclic' walks over cyclic-symmetric schemes (flip_cyclic.py).
 
     Returns a dict with the best GF(2) scheme's arrays over all attempts, its
     rank, the lifted Z scheme (if asked and it lifts), counters and history.
     Runs in a worker process, so it returns plain data.
     """
     fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
-    s0 = start_scheme(fmt, start)
-    cap = s0.rank + _EXTRA_TERMS
+    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms)
     rng = np.array([np.uint64(seed * 0x9E3779B97F4A7C15 % (1 << 64) or 1)], dtype=np.uint64)
     _rand_warm(rng)
     counters = np.zeros(4, dtype=np.int64)
     t0 = time.monotonic()
-    history = [(0.0, int(s0.rank))]
+    history = [(0.0, state.start_rank)]
     catalogue = Catalogue(results) if results else None
     lifted = None
     lift_message = ""
     interrupted = False
-    top_F, top_r = to_bits(s0, cap), s0.rank  # best over all attempts
+    top_F, top_r = state.best_bits(), state.best_rank  # best over all attempts
     restarts = 0
-
-    def fresh():
-        F = to_bits(s0, cap)
-        return F, s0.rank, F.copy(), np.array([s0.rank], dtype=np.int64)
-
-    F, r, best_F, best_r = fresh()
-    attempt_best, improved_at = s0.rank, 0
+    attempt_best, improved_at = state.start_rank, 0
     while True:
         try:
-            r = flip_kernel.walk(F, r, target, steps_per_chunk, plateau, plus_margin, best_F, best_r, rng,
-                                 counters)
+            r = state.advance(target, steps_per_chunk, plateau, plus_margin, rng, counters)
         except KeyboardInterrupt:  # arrives between chunks; keep what was found
             interrupted = True
             break
-        if best_r[0] < attempt_best:
-            attempt_best, improved_at = int(best_r[0]), int(counters[0])
-        if best_r[0] < top_r:
-            top_r, top_F = int(best_r[0]), best_F.copy()
+        if state.best_rank < attempt_best:
+            attempt_best, improved_at = state.best_rank, int(counters[0])
+        if state.best_rank < top_r:
+            top_r, top_F = state.best_rank, state.best_bits()
             history.append((time.monotonic() - t0, top_r))
             if catalogue is not None:
-                _store(catalogue, top_F, top_r, fmt, seed, time.monotonic() - t0)
+                _store(catalogue, top_F, top_r, fmt, seed, time.monotonic() - t0, symmetry)
         if progress is not None and progress(
             {"rank": int(r), "best_rank": top_r, "flips": int(counters[0]),
              "plus_transitions": int(counters[2]), "restarts": restarts, "seconds": time.monotonic() - t0}
@@ -130,25 +165,25 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
             interrupted = True
             break
         again = restart_flips > 0 and counters[0] - improved_at >= restart_flips
-        if best_r[0] <= target:
+        if state.best_rank <= target:
             if not lift:
                 break
-            res = lift_gf2(from_bits(best_F, int(best_r[0]), fmt, {}))
+            res = lift_gf2(from_bits(state.best_bits(), state.best_rank, fmt, {}))
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
-                top_r, top_F = int(best_r[0]), best_F.copy()
+                top_r, top_F = state.best_rank, state.best_bits()
                 break
             again = True  # does not lift: a new attempt with the same random stream
         if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
             break
         if again:
-            F, r, best_F, best_r = fresh()
-            attempt_best, improved_at = s0.rank, int(counters[0])
+            state.fresh()
+            attempt_best, improved_at = state.start_rank, int(counters[0])
             counters[3] = 0
             restarts += 1
     return {
-        "F": top_F[:, :top_r].copy(), "rank": top_r, "seed": seed,
+        "F": top_F, "rank": top_r, "seed": seed,
         "flips": int(counters[0]), "reductions": int(counters[1]), "plus": int(counters[2]),
         "restarts": restarts, "seconds": time.monotonic() - t0, "history": history,
         "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
@@ -161,8 +196,15 @@ def _rand_warm(rng):
         flip_kernel._rand(rng)
 
 
-def _store(catalogue: Catalogue, F, r, fmt, seed, seconds):
-    s = from_bits(F, r, fmt, {"method": "flip", "seed": seed, "seconds": round(seconds, 3)})
+def _provenance(seed, seconds, symmetry) -> dict:
+    prov = {"method": "flip", "seed": seed, "seconds": round(seconds, 3)}
+    if symmetry != "none":
+        prov["symmetry"] = symmetry
+    return prov
+
+
+def _store(catalogue: Catalogue, F, r, fmt, seed, seconds, symmetry="none"):
+    s = from_bits(F, r, fmt, _provenance(seed, seconds, symmetry))
     if s.verify().ok:
         catalogue.add(s)
 
@@ -179,14 +221,19 @@ def _count(name: str, value, least: int = 0) -> int:
 
 
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
-        max_flips=None, lift=None, results=None, walkers=None, restart_flips=100_000_000) -> SolveResult:
+        max_flips=None, lift=None, results=None, walkers=None, restart_flips=100_000_000, symmetry="none",
+        parts=None, fixed_terms=None) -> SolveResult:
     fmt = problem.fmt
     check_supported(fmt)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     lift = want_z if lift is None else bool(lift)
     if want_z and not lift:
         raise DecompError("over z the flip solver needs --lift (it walks over GF(2))")
-    start_scheme(fmt, start)  # fail fast on a bad start point
+    if fixed_terms is not None:
+        fixed_terms = _count("fixed_terms", fixed_terms, 1)
+    if symmetry == "cyclic" and not isinstance(fmt, Format):
+        raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
+    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms)  # fail fast on a bad start or option
     seed = 0 if problem.seed is None else int(problem.seed)
     deadline = time.monotonic() + (problem.time_left() if problem.time_limit else 3600.0 * 24 * 365)
     max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
@@ -196,7 +243,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed * 1000 + w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=deadline, max_flips=max_flips, lift=lift, results=results,
-                 restart_flips=restart_flips)
+                 restart_flips=restart_flips, symmetry=symmetry, parts=parts, fixed_terms=fixed_terms)
             for w in range(nwalkers)]
     if nwalkers == 1 and problem.callback is not None:
         jobs[0]["progress"] = problem.callback
@@ -213,7 +260,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         totals["restarts"] += res["restarts"]
         if best is None or (done(res), -res["rank"]) > (done(best), -best["rank"]):
             best = res
-    prov = {"method": "flip", "seed": best["seed"], "seconds": round(best["seconds"], 3)}
+    prov = _provenance(best["seed"], best["seconds"], symmetry)
     gf2 = from_bits(best["F"], best["rank"], fmt, prov)
     scheme = gf2
     message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"

@@ -1,0 +1,191 @@
+"""Cyclic-symmetric schemes for the flip walk (Moosbauer & Poole 2025).
+
+A symmetric scheme is kept as orbit representatives (each standing for its
+three rotations) plus fixed terms a(x)a(x)a; see flip_cyclic_kernel.py. This
+module builds the start points, reads a stored symmetric scheme back into
+orbits, and expands representatives into the full scheme.
+
+Start points follow Moosbauer & Poole's diagonal partitions: split the
+diagonal indices 0..n-1 into parts P and take the fixed terms
+D_P(x)D_P(x)D_P with D_P = sum over i in P of e_ii. What is left of T is
+symmetric with no fixed term: the standard terms e_ij(x)e_jk(x)e_ki with
+(i,j,k) not all equal, plus (over GF(2)) e_ii(x)e_jj(x)e_kk for i,j,k in one
+part, not all equal. The number of parts fixes the rank modulo 3 at the
+start, so it is chosen to match the target (5x5x5 rank 93: three parts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import DecompError
+from ..core.formats import Format
+from ..core.scheme import Scheme
+from . import flip_cyclic_kernel
+
+
+def check_square(fmt: Format) -> int:
+    n, m, p = fmt.dims
+    if not n == m == p:
+        raise DecompError(f"cyclic symmetry needs a square format <n,n,n>, not {fmt}")
+    return n
+
+
+def balanced_parts(n: int, count: int) -> list[list[int]]:
+    """0..n-1 split into `count` runs of consecutive indices, sizes differing by at most one."""
+    if not 1 <= count <= n:
+        raise DecompError(f"cyclic symmetry: the number of fixed terms must be between 1 and {n}, not {count}")
+    sizes = [n // count + (1 if q < n % count else 0) for q in range(count)]
+    out, at = [], 0
+    for size in sizes:
+        out.append(list(range(at, at + size)))
+        at += size
+    return out
+
+
+def default_fixed(n: int, target: int | None) -> int:
+    """Fixed terms to start with: congruent to the target rank modulo 3 (the
+    walk's reductions keep the residue unless a fixed term appears or goes),
+    and as close to n/2 as that allows (5x5x5 -> 93: 3, as Moosbauer & Poole)."""
+    choices = [k for k in range(1, n + 1) if target is None or (k - target) % 3 == 0] or list(range(1, n + 1))
+    return min(choices, key=lambda k: (abs(k - n / 2), k))
+
+
+def parse_parts(text: str, n: int) -> list[list[int]]:
+    """'0:1,2:3,4' (parts separated by commas, indices by ':' or '+') as a
+    partition of 0..n-1, or a one-line error."""
+    try:
+        parts = [[int(x) for x in part.replace("+", ":").split(":")] for part in str(text).split(",")]
+    except ValueError:
+        raise DecompError(f"cyclic symmetry: parts must look like 0:1,2:3,4, not {text!r}") from None
+    flat = sorted(i for part in parts for i in part)
+    if flat != list(range(n)):
+        raise DecompError(f"cyclic symmetry: parts {text!r} must split the diagonal indices 0..{n - 1}, "
+                          f"each exactly once")
+    return parts
+
+
+def _unit(q: int) -> int:
+    return 1 << q
+
+
+def diagonal_start(n: int, parts: list[list[int]]) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """Representatives and fixed terms (as bit masks) of the start point."""
+    reps = []
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                if (i, j, k) != min((i, j, k), (j, k, i), (k, i, j)) or i == j == k:
+                    continue  # one representative per orbit of (i,j,k) under rotation
+                reps.append((_unit(i * n + j), _unit(j * n + k), _unit(k * n + i)))
+    fixed = []
+    for part in parts:
+        fixed.append(sum(_unit(i * n + i) for i in part))
+        for i in part:
+            for j in part:
+                for k in part:
+                    if (i, j, k) != min((i, j, k), (j, k, i), (k, i, j)) or i == j == k:
+                        continue
+                    reps.append((_unit(i * n + i), _unit(j * n + j), _unit(k * n + k)))
+    return reps, fixed
+
+
+def expand(reps, fixed) -> np.ndarray:
+    """The full scheme's factors as bit masks, shape (3, 3*len(reps) + len(fixed))."""
+    cols = []
+    for u, v, w in reps:
+        cols += [(u, v, w), (v, w, u), (w, u, v)]
+    cols += [(a, a, a) for a in fixed]
+    F = np.zeros((3, len(cols)), dtype=np.uint64)
+    for t, col in enumerate(cols):
+        F[:, t] = col
+    return F
+
+
+def orbits_of(F: np.ndarray, r: int) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """A full scheme (bit masks, GF(2)) as representatives and fixed terms,
+    or an error if rotating the modes does not map its terms to themselves."""
+    from collections import Counter
+
+    terms = Counter(tuple(int(x) for x in F[:, t]) for t in range(r))
+    reps, fixed = [], []
+    for term in sorted(terms):
+        while terms[term] > 0:
+            terms[term] -= 1
+            u, v, w = term
+            if u == v == w:
+                fixed.append(u)
+                continue
+            for rot in ((v, w, u), (w, u, v)):
+                if terms[rot] <= 0:
+                    raise DecompError("the start scheme is not cyclic-symmetric: rotating the modes does not "
+                                      "map its terms to themselves")
+                terms[rot] -= 1
+            reps.append(term)
+    return reps, fixed
+
+
+class CyclicWalk:
+    """Walk state for the walker in flip.py: representatives, fixed terms and
+    the best symmetric scheme of the current attempt."""
+
+    def __init__(self, reps, fixed, extra_orbits: int):
+        from collections import Counter
+
+        # two equal fixed terms cancel over GF(2)
+        self.reps0 = list(reps)
+        self.fixed0 = sorted(a for a, times in Counter(fixed).items() if times % 2)
+        self.cap = len(reps) + extra_orbits
+        self.fcap = len(fixed) + 2 * self.cap  # every orbit may turn into a fixed term
+        self.fresh()
+
+    @property
+    def start_rank(self) -> int:
+        return 3 * len(self.reps0) + len(self.fixed0)
+
+    def fresh(self) -> None:
+        self.G = np.zeros((1, 3 * self.cap), dtype=np.uint64)
+        for t, rep in enumerate(self.reps0):
+            self.G[0, 3 * t: 3 * t + 3] = rep
+        self.nr = len(self.reps0)
+        self.fixed = np.zeros(self.fcap, dtype=np.uint64)
+        self.fixed[: len(self.fixed0)] = self.fixed0
+        self.nfix = np.array([len(self.fixed0)], dtype=np.int64)
+        self.best_G, self.best_fixed = self.G.copy(), self.fixed.copy()
+        self.best = np.array([self.start_rank, self.nr, len(self.fixed0)], dtype=np.int64)
+
+    @property
+    def best_rank(self) -> int:
+        return int(self.best[0])
+
+    @property
+    def rank(self) -> int:
+        return 3 * self.nr + int(self.nfix[0])
+
+    def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
+        self.nr = flip_cyclic_kernel.walk(self.G, self.nr, self.fixed, self.nfix, target, steps, plateau,
+                                          plus_margin, self.best_G, self.best_fixed, self.best, rng, counters)
+        return self.rank
+
+    def best_bits(self) -> np.ndarray:
+        nr, nfix = int(self.best[1]), int(self.best[2])
+        reps = [tuple(int(x) for x in self.best_G[0, 3 * t: 3 * t + 3]) for t in range(nr)]
+        return expand(reps, [int(a) for a in self.best_fixed[:nfix]])
+
+
+def cyclic_walk(fmt: Format, start: Scheme | None, target: int | None, parts, fixed_terms,
+                extra_orbits: int) -> CyclicWalk:
+    """The walk state from a start point: a symmetric scheme, or the diagonal
+    start with the given parts (or number of fixed terms, or the default)."""
+    n = check_square(fmt)
+    if start is not None:
+        from .flip import to_bits
+
+        reps, fixed = orbits_of(to_bits(start, start.rank), start.rank)
+    else:
+        if parts is None:
+            parts = balanced_parts(n, fixed_terms if fixed_terms is not None else default_fixed(n, target))
+        elif isinstance(parts, str):
+            parts = parse_parts(parts, n)
+        reps, fixed = diagonal_start(n, parts)
+    return CyclicWalk(reps, fixed, extra_orbits)

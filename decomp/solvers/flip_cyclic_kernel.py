@@ -1,0 +1,422 @@
+"""Numba kernel of the flip-graph walk over cyclic-symmetric schemes (GF(2)).
+
+A scheme for a square format <n,n,n> is cyclic-symmetric when rotating the
+three modes, (u, v, w) -> (v, w, u), maps its set of terms to itself
+(Moosbauer & Poole, "Flip graphs with symmetry", 2025). In our convention
+T = sum e_ij (x) e_jk (x) e_ki, so T itself is invariant and no bit
+permutation is needed. Such a scheme is
+  - orbits: a representative x = (x0, x1, x2) stands for x, (x1, x2, x0) and
+    (x2, x0, x1): three terms;
+  - fixed terms a (x) a (x) a, each once.
+Rank = 3 * orbits + fixed terms. The walk only ever touches
+representatives, and each move is applied to the three rotations at once,
+so the scheme stays symmetric and the search space is a third of the size.
+
+Layout: node p = 3t + m is position m of representative t, value G[0, p].
+Every representative's positions go into one equal-factor table (the factor
+spaces of the three modes coincide), through the same helpers as the plain
+kernel with mode 0. Two nodes p, q with equal value a and different
+representatives are a flip: rotating q's representative so a sits at p's
+position gives a(x)b_p(x)c_p and a(x)b_q(x)c_q with b, c the next two
+positions, and the plain flip c_p += c_q, b_q += b_p, applied to all three
+rotations (disjoint pairs, since the orbits differ).
+
+Reductions, kept as invariants after every move:
+  - a zero factor: the orbit is zero (rank - 3);
+  - two representatives equal at two aligned positions: merge (rank - 3);
+  - a representative (a, a, a): its orbit is 3 a(x)a(x)a = a(x)a(x)a over
+    GF(2), a fixed term (rank - 2); two equal fixed terms cancel (rank - 2);
+  - a representative with two equal positions a whose a(x)a(x)a is a fixed
+    term: with c the third position, orbit(a, a, c) + a(x)a(x)a =
+    orbit(a, a, a + c) (rank - 1).
+Fixed terms and orbits with two equal positions are what let the walk leave
+the ranks nfixed + 3k of its start. A periodic scan does the general
+reduction of linearly dependent groups, as the plain kernel does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .flip_kernel import (_KERNEL, _LOW32, _U32, CNT, EPOS, HEAD, KMAX, NELIG, NXT, SLOT, USED, _below, _find,
+                          _insert, _rand, _remove, _scale, _set)
+
+NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plain kernel's)
+_ROT = (1, 2, 0)
+
+
+@njit(**_KERNEL)
+def _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask):
+    nfix = st[NFIX]
+    keys[:] = 0
+    tab[CNT] = 0
+    tab[HEAD] = -1
+    tab[EPOS] = -1
+    hist[:] = 0
+    st[:] = 0
+    st[NFIX] = nfix
+    for p in range(3 * nr):
+        if G[0, p] != 0:
+            _insert(0, p, G, keys, tab, hist, elig, st, shift, mask)
+
+
+@njit(**_KERNEL)
+def _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask):
+    """Remove representative t; the last one moves into its place. Returns
+    the new number of representatives."""
+    for m in range(3):
+        if G[0, 3 * t + m] != 0:
+            _remove(0, 3 * t + m, tab, hist, elig, st)
+    last = nr - 1
+    if t != last:
+        for m in range(3):
+            v = G[0, 3 * last + m]
+            if v != 0:
+                _remove(0, 3 * last + m, tab, hist, elig, st)
+            G[0, 3 * t + m] = v
+            if v != 0:
+                _insert(0, 3 * t + m, G, keys, tab, hist, elig, st, shift, mask)
+    for m in range(3):
+        G[0, 3 * last + m] = 0
+    return nr - 1
+
+
+@njit(**_KERNEL)
+def _toggle_fixed(a, fixed, st):
+    """Add a(x)a(x)a to the fixed terms, or cancel it if it is there already."""
+    n = st[NFIX]
+    for q in range(n):
+        if fixed[q] == a:
+            fixed[q] = fixed[n - 1]
+            fixed[n - 1] = 0
+            st[NFIX] = n - 1
+            return
+    fixed[n] = a
+    st[NFIX] = n + 1
+
+
+@njit(**_KERNEL)
+def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
+    """Reductions of representative t on its own (zero factor, (a,a,a), or
+    two equal positions absorbing a fixed term). Returns (nr, changed)."""
+    x0 = G[0, 3 * t]
+    x1 = G[0, 3 * t + 1]
+    x2 = G[0, 3 * t + 2]
+    if x0 == 0 or x1 == 0 or x2 == 0:
+        return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
+    if x0 == x1 and x1 == x2:
+        _toggle_fixed(x0, fixed, st)
+        return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
+    for m in range(3):
+        a = G[0, 3 * t + m]
+        if a == G[0, 3 * t + _ROT[m]]:
+            for q in range(st[NFIX]):
+                if fixed[q] == a:
+                    _toggle_fixed(a, fixed, st)
+                    c = 3 * t + _ROT[_ROT[m]]
+                    _set(0, c, G[0, c] ^ a, G, keys, tab, hist, elig, st, shift, mask)
+                    if G[0, c] == 0:
+                        nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
+                    return nr, True
+    return nr, False
+
+
+@njit(inline="always", **_KERNEL)
+def _may_merge(p, G, tab):
+    """Read-only test for _merge_at: another representative's node with p's
+    value and one more aligned position equal."""
+    t = p // 3
+    m = p - 3 * t
+    b = G[0, 3 * t + _ROT[m]]
+    c = G[0, 3 * t + _ROT[_ROT[m]]]
+    q = tab[HEAD, 0, tab[SLOT, 0, p]]
+    while q >= 0:
+        u = q // 3
+        if u != t:
+            mq = q - 3 * u
+            if G[0, 3 * u + _ROT[mq]] == b or G[0, 3 * u + _ROT[_ROT[mq]]] == c:
+                return True
+        q = tab[NXT, 0, q]
+    return False
+
+
+@njit(**_KERNEL)
+def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
+    """Merge p's representative with another one equal at two aligned
+    positions, if any: orbit(a,b,c) + orbit(a,b,c') = orbit(a,b,c+c').
+    Returns the new number of representatives."""
+    t = p // 3
+    m = p - 3 * t
+    q = tab[HEAD, 0, tab[SLOT, 0, p]]
+    while q >= 0:
+        u = q // 3
+        if u != t:
+            mq = q - 3 * u
+            other = -1
+            if G[0, 3 * u + _ROT[mq]] == G[0, 3 * t + _ROT[m]]:
+                other = 2
+            elif G[0, 3 * u + _ROT[_ROT[mq]]] == G[0, 3 * t + _ROT[_ROT[m]]]:
+                other = 1
+            if other > 0:
+                ou = 3 * u + (mq + other) % 3
+                ot = 3 * t + (m + other) % 3
+                _set(0, ou, G[0, ou] ^ G[0, ot], G, keys, tab, hist, elig, st, shift, mask)
+                zero = G[0, ou] == 0
+                last = nr - 1
+                nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
+                if u == last:
+                    u = t  # the last representative moved into t's place
+                if zero:
+                    nr = _delete(u, nr, G, keys, tab, hist, elig, st, shift, mask)
+                return nr
+        q = tab[NXT, 0, q]
+    return nr
+
+
+@njit(**_KERNEL)
+def _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
+    """Apply every reduction until none is left (after a reduction moved
+    representatives around, or from an arbitrary start)."""
+    t = 0
+    while t < nr:
+        nr, changed = _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
+        if not changed:
+            for m in range(3):
+                nr2 = _merge_at(3 * t + m, nr, G, keys, tab, hist, elig, st, shift, mask)
+                if nr2 < nr:
+                    nr = nr2
+                    changed = True
+                    break
+        t = 0 if changed else t + 1
+    return nr
+
+
+@njit(**_KERNEL)
+def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
+    """The plain kernel's general reduction, on aligned representatives: in
+    a group of nodes with value a (distinct representatives), if the next
+    positions x are linearly dependent, x_0 = sum of some x_p, then
+    a(x)x_0(x)y_0 moves into those terms' y and one orbit goes (rank - 3).
+    Returns the new number of representatives (nr when nothing was found)."""
+    for q0 in range(st[NELIG]):
+        p0 = elig[q0] >> 2
+        s = tab[SLOT, 0, p0]
+        if tab[HEAD, 0, s] != p0 or tab[CNT, 0, s] < 3:
+            continue  # visit each group once, from its head
+        k = 0
+        q = p0
+        while q >= 0 and k < 64:
+            members[k] = q
+            k += 1
+            q = tab[NXT, 0, q]
+        repeated = False
+        for a in range(k):
+            for b in range(a):
+                if members[a] // 3 == members[b] // 3:
+                    repeated = True
+        if repeated:
+            continue  # one orbit twice in the group: its rotations overlap
+        for side in range(2):
+            for q in range(k):
+                t = members[q] // 3
+                m = members[q] - 3 * t
+                vecs[q] = G[0, 3 * t + (m + 1 + side) % 3]
+                combo[q] = np.uint64(1) << np.uint64(q)
+            for q in range(k):
+                v = vecs[q]
+                c = combo[q]
+                for p in range(q):
+                    if vecs[p] != 0:
+                        low = vecs[p] & (~vecs[p] + np.uint64(1))
+                        if v & low:
+                            v ^= vecs[p]
+                            c ^= combo[p]
+                if v == 0:
+                    t0 = members[q] // 3
+                    y0 = G[0, 3 * t0 + (members[q] - 3 * t0 + 2 - side) % 3]
+                    for p in range(q):
+                        if (c >> np.uint64(p)) & np.uint64(1):
+                            tp = members[p] // 3
+                            yp = 3 * tp + (members[p] - 3 * tp + 2 - side) % 3
+                            _set(0, yp, G[0, yp] ^ y0, G, keys, tab, hist, elig, st, shift, mask)
+                    nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
+                    return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
+                vecs[q] = v
+                combo[q] = c
+    return nr
+
+
+@njit(**_KERNEL)
+def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
+    """Plus transition on two orbits, aligned at random rotations:
+    a(x)b(x)c + a'(x)b'(x)c' = (a+a')(x)b(x)c + a'(x)(b+b')(x)c + a'(x)b'(x)(c+c'),
+    one orbit more (rank + 3, or less if something merges at once).
+    Returns (nr, done); done is False when 64 random pairs had an aligned
+    factor in common (nothing changed)."""
+    if nr < 2:
+        return nr, False
+    for _ in range(64):
+        i = _below(rng, nr)
+        j = _below(rng, nr - 1)
+        if j >= i:
+            j += 1
+        ri = _below(rng, 3)
+        rj = _below(rng, 3)
+        ai, bi, ci = 3 * i + ri, 3 * i + (ri + 1) % 3, 3 * i + (ri + 2) % 3
+        aj, bj, cj = 3 * j + rj, 3 * j + (rj + 1) % 3, 3 * j + (rj + 2) % 3
+        if G[0, ai] == G[0, aj] or G[0, bi] == G[0, bj] or G[0, ci] == G[0, cj]:
+            continue
+        k = nr
+        G[0, 3 * k] = G[0, aj]
+        G[0, 3 * k + 1] = G[0, bj]
+        G[0, 3 * k + 2] = G[0, cj] ^ G[0, ci]
+        for m in range(3):
+            _insert(0, 3 * k + m, G, keys, tab, hist, elig, st, shift, mask)
+        _set(0, ai, G[0, ai] ^ G[0, aj], G, keys, tab, hist, elig, st, shift, mask)
+        _set(0, bj, G[0, bj] ^ G[0, bi], G, keys, tab, hist, elig, st, shift, mask)
+        _set(0, cj, G[0, ci], G, keys, tab, hist, elig, st, shift, mask)
+        return _merge_all(nr + 1, G, fixed, keys, tab, hist, elig, st, shift, mask), True
+    return nr, False
+
+
+@njit(**_KERNEL)
+def _save_best(G, nr, fixed, nfix, best_G, best_fixed, best):
+    for p in range(best_G.shape[1]):
+        best_G[0, p] = G[0, p] if p < 3 * nr else np.uint64(0)
+    for q in range(best_fixed.shape[0]):
+        best_fixed[q] = fixed[q] if q < nfix else np.uint64(0)
+    best[0] = 3 * nr + nfix
+    best[1] = nr
+    best[2] = nfix
+
+
+@njit(cache=True)
+def walk(G, nr, fixed, nfix, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
+         scan_every=256):
+    """Run up to max_steps moves from the symmetric scheme with
+    representatives G[0, :3*nr] and fixed terms fixed[:nfix[0]].
+
+    Rank = 3 * orbits + fixed terms. best = [rank, orbits, fixed terms] of
+    the best scheme seen, stored in best_G/best_fixed (updated in place);
+    nfix[0] is updated too. Other arguments as in flip_kernel.walk.
+    Returns the number of representatives.
+    """
+    cap = G.shape[1] // 3
+    size = 1
+    while size < 8 * 3 * cap:
+        size *= 2
+    shift = 64 - int(np.log2(size))
+    mask = size - 1
+    half = size // 2
+    keys = np.zeros((1, size), dtype=np.uint64)
+    tab = np.full((6, 1, size), -1, dtype=np.int64)
+    hist = np.zeros(3 * cap + 2, dtype=np.int64)
+    elig = np.zeros(3 * cap, dtype=np.int64)
+    st = np.zeros(6, dtype=np.int64)
+    st[NFIX] = nfix[0]
+    members = np.empty(64, dtype=np.int64)
+    vecs = np.empty(64, dtype=np.uint64)
+    combo = np.empty(64, dtype=np.uint64)
+    nr = _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
+              scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo)
+    nfix[0] = st[NFIX]
+    return nr
+
+
+@njit(**_KERNEL)
+def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
+         scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo):
+    _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask)
+    nr = _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
+    flips = counters[0]
+    reductions = counters[1]
+    pluses = counters[2]
+    since = counters[3]
+    for _ in range(max_steps):
+        r = 3 * nr + st[NFIX]
+        if r < best[0]:
+            _save_best(G, nr, fixed, st[NFIX], best_G, best_fixed, best)
+        if r <= target:
+            break
+        if st[USED] > half:
+            _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask)
+        # plus_margin counts plus transitions (3 each) above the best rank
+        can_plus = plateau > 0 and r < best[0] + 3 * plus_margin and nr + 1 < cap
+        if (can_plus and since >= plateau) or st[NELIG] == 0:
+            if not can_plus:
+                break
+            nr, done = _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng)
+            if done:
+                pluses += 1
+                since = 0
+                if 3 * nr + st[NFIX] <= r:
+                    reductions += 1
+            elif st[NELIG] == 0:
+                break
+            continue
+        # ---- a uniform flip over ordered node pairs with equal values and
+        # different representatives (rejection, as in the plain kernel)
+        kmax = st[KMAX]
+        n = st[NELIG]
+        found = False
+        for _try in range(1000):
+            while True:
+                x = _rand(rng)
+                p = elig[_scale(x >> _U32, n)] >> 2
+                k = tab[CNT, 0, tab[SLOT, 0, p]]
+                if k == kmax or _scale(x & _LOW32, kmax - 1) < k - 1:
+                    break
+            q = tab[HEAD, 0, tab[SLOT, 0, p]]
+            pick = _below(rng, k - 1)
+            while True:
+                if q != p:
+                    if pick == 0:
+                        break
+                    pick -= 1
+                q = tab[NXT, 0, q]
+            if q // 3 != p // 3:
+                found = True
+                break
+        if not found:
+            # only nodes of the same representative share values: no flip
+            if not can_plus:
+                break
+            since = plateau
+            continue
+        tp = p // 3
+        tq = q // 3
+        cp = 3 * tp + _ROT[_ROT[p - 3 * tp]]
+        bq = 3 * tq + _ROT[q - 3 * tq]
+        kc = _set(0, cp, G[0, cp] ^ G[0, 3 * tq + _ROT[_ROT[q - 3 * tq]]], G, keys, tab, hist, elig, st,
+                  shift, mask)
+        kb = _set(0, bq, G[0, bq] ^ G[0, 3 * tp + _ROT[p - 3 * tp]], G, keys, tab, hist, elig, st, shift, mask)
+        flips += 1
+        since += 1
+        before = 3 * nr + st[NFIX]
+        if kc == 0 or kb == 0 or G[0, cp] == G[0, 3 * tp + _ROT[cp - 3 * tp]] or \
+                G[0, cp] == G[0, 3 * tp + _ROT[_ROT[cp - 3 * tp]]] or \
+                G[0, bq] == G[0, 3 * tq + _ROT[bq - 3 * tq]] or G[0, bq] == G[0, 3 * tq + _ROT[_ROT[bq - 3 * tq]]]:
+            # a zero factor or two equal positions: the rare reductions
+            nr = _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
+        else:
+            if kc > 1 and _may_merge(cp, G, tab):
+                nr = _merge_at(cp, nr, G, keys, tab, hist, elig, st, shift, mask)
+            elif kb > 1 and _may_merge(bq, G, tab):
+                nr = _merge_at(bq, nr, G, keys, tab, hist, elig, st, shift, mask)
+            if 3 * nr + st[NFIX] < before:
+                nr = _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
+            elif scan_every > 0 and flips % scan_every == 0:
+                nr = _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, members, vecs,
+                                       combo)
+        if 3 * nr + st[NFIX] < before:
+            reductions += 1
+            since = 0
+    r = 3 * nr + st[NFIX]
+    if r < best[0]:
+        _save_best(G, nr, fixed, st[NFIX], best_G, best_fixed, best)
+    counters[0] = flips
+    counters[1] = reductions
+    counters[2] = pluses
+    counters[3] = since
+    return nr
