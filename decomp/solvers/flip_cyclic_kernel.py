@@ -39,8 +39,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .flip_kernel import (_KERNEL, _LOW32, _U32, CNT, EPOS, HEAD, KMAX, NELIG, NXT, SLOT, USED, _below, _find,
-                          _insert, _rand, _remove, _scale, _set)
+from .flip_kernel import (
+    _KERNEL,
+    _LOW32,
+    _U32,
+    CNT,
+    EPOS,
+    HEAD,
+    KMAX,
+    NELIG,
+    NXT,
+    SLOT,
+    USED,
+    _below,
+    _first_dependent,
+    _insert,
+    _rand,
+    _remove,
+    _scale,
+    _set,
+)
 
 NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plain kernel's)
 _ROT = (1, 2, 0)
@@ -220,30 +238,19 @@ def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, memb
         for side in range(2):
             for q in range(k):
                 t = members[q] // 3
-                m = members[q] - 3 * t
-                vecs[q] = G[0, 3 * t + (m + 1 + side) % 3]
-                combo[q] = np.uint64(1) << np.uint64(q)
-            for q in range(k):
-                v = vecs[q]
+                vecs[q] = G[0, 3 * t + (members[q] - 3 * t + 1 + side) % 3]
+            q = _first_dependent(vecs, combo, k)
+            if q >= 0:
                 c = combo[q]
+                t0 = members[q] // 3
+                y0 = G[0, 3 * t0 + (members[q] - 3 * t0 + 2 - side) % 3]
                 for p in range(q):
-                    if vecs[p] != 0:
-                        low = vecs[p] & (~vecs[p] + np.uint64(1))
-                        if v & low:
-                            v ^= vecs[p]
-                            c ^= combo[p]
-                if v == 0:
-                    t0 = members[q] // 3
-                    y0 = G[0, 3 * t0 + (members[q] - 3 * t0 + 2 - side) % 3]
-                    for p in range(q):
-                        if (c >> np.uint64(p)) & np.uint64(1):
-                            tp = members[p] // 3
-                            yp = 3 * tp + (members[p] - 3 * tp + 2 - side) % 3
-                            _set(0, yp, G[0, yp] ^ y0, G, keys, tab, hist, elig, st, shift, mask)
-                    nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
-                    return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
-                vecs[q] = v
-                combo[q] = c
+                    if (c >> np.uint64(p)) & np.uint64(1):
+                        tp = members[p] // 3
+                        yp = 3 * tp + (members[p] - 3 * tp + 2 - side) % 3
+                        _set(0, yp, G[0, yp] ^ y0, G, keys, tab, hist, elig, st, shift, mask)
+                nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
+                return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
     return nr
 
 

@@ -282,6 +282,29 @@ def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
     return r
 
 
+@njit(inline="always", **_KERNEL)
+def _first_dependent(vecs, combo, k):
+    """Gaussian elimination over GF(2) on vecs[:k] (pivot: lowest set bit),
+    recording in combo which originals were combined. Returns the first q
+    whose vector is a sum of earlier ones, with combo[q] the set (bit p:
+    vector p) of those vectors and q itself, which sums to zero; -1 if the
+    vectors are independent. vecs is overwritten."""
+    for q in range(k):
+        v = vecs[q]
+        c = np.uint64(1) << np.uint64(q)
+        for p in range(q):
+            if vecs[p] != 0:
+                low = vecs[p] & (~vecs[p] + np.uint64(1))
+                if v & low:
+                    v ^= vecs[p]
+                    c ^= combo[p]
+        combo[q] = c
+        if v == 0:
+            return q
+        vecs[q] = v
+    return -1
+
+
 @njit(**_KERNEL)
 def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
     """One general reduction if any group (terms sharing a factor a in some
@@ -310,28 +333,18 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
             # Gaussian elimination with a record of which members were combined
             for q in range(k):
                 vecs[q] = F[mx, members[q]]
-                combo[q] = np.uint64(1) << np.uint64(q)
-            for q in range(k):
-                v = vecs[q]
+            q = _first_dependent(vecs, combo, k)
+            if q >= 0:
+                # members in combo[q] sum to zero in mode mx; drop member q
                 c = combo[q]
+                t0 = members[q]
+                y0 = F[my, t0]
                 for p in range(q):
-                    if vecs[p] != 0:
-                        low = vecs[p] & (~vecs[p] + np.uint64(1))
-                        if v & low:
-                            v ^= vecs[p]
-                            c ^= combo[p]
-                if v == 0:
-                    # members in c sum to zero in mode mx; drop member q
-                    t0 = members[q]
-                    y0 = F[my, t0]
-                    for p in range(q):
-                        if (c >> np.uint64(p)) & np.uint64(1):
-                            tp = members[p]
-                            _set(my, tp, F[my, tp] ^ y0, F, keys, tab, hist, elig, st, shift, mask)
-                    r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
-                    return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
-                vecs[q] = v
-                combo[q] = c
+                    if (c >> np.uint64(p)) & np.uint64(1):
+                        tp = members[p]
+                        _set(my, tp, F[my, tp] ^ y0, F, keys, tab, hist, elig, st, shift, mask)
+                r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
+                return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
     return r
 
 
