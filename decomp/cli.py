@@ -247,6 +247,9 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
+    if symmetry is not None and method.value != "flip":
+        # sat has a boolean option of the same name (symmetry breaking); --symmetry must not reach it
+        raise DecompError(f"--symmetry is a flip option (cyclic-symmetric walks), not one of {method.value}")
     for key, value in (("workers", workers), ("lift", lift), ("start", start), ("symmetry", symmetry),
                        ("restarts", restarts),
                        ("proof", str(proof) if proof else None),

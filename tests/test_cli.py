@@ -52,6 +52,8 @@ def test_verify_table_and_json(tmp_path, capsys):
     (["solve", "2x2x2", "--rank", "8", "--method", "naive", "-o", "zz=1"], "unknown option"),
     (["verify", "/no/such/file.json"], "no such file"),
     (["show", "7x7x7"], "no stored scheme"),
+    (["solve", "3x3x3", "--rank", "23", "--method", "sat", "--symmetry", "cyclic"], "--symmetry is a flip option"),
+    (["solve", "2x2x3", "--rank", "11", "--symmetry", "cyclic"], "needs a square format"),
 ])
 def test_bad_input_one_line_exit_2(args, msg, capsys):
     code, out, err = run_cli(args, capsys)
@@ -84,3 +86,19 @@ def test_solve_writes_out_and_stores(tmp_path, capsys):
     assert out_file.exists()
     code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--method", "naive", "--json"], capsys)
     assert code == 1 and json.loads(out)["success"] is False
+
+
+def test_solve_cyclic_symmetry_stores_a_symmetric_scheme(tmp_path, capsys):
+    from decomp.solvers import flip, flip_cyclic
+
+    code, out, _ = run_cli(["solve", "3x3x3", "--rank", "23", "--symmetry", "cyclic", "--seed", "1",
+                            "--results", tmp_path, "--json"], capsys)
+    d = json.loads(out)
+    # the walk stores improvements as it finds them, so the final add may find it there already
+    assert code == 0 and d["success"] and d["stored"] in ("added", "duplicate")
+    assert d["scheme"]["provenance"]["symmetry"] == "cyclic"
+    from decomp.core.store import Catalogue
+
+    stored = Catalogue(tmp_path).best("3x3x3", "gf2")
+    assert stored.rank == 23 and stored.verify().ok
+    flip_cyclic.orbits_of(flip.to_bits(stored, 23), 23)
