@@ -168,11 +168,12 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
         if state.best_rank <= target:
             if not lift:
                 break
-            res = lift_gf2(from_bits(state.best_bits(), state.best_rank, fmt, {}))
+            bits = state.best_bits()
+            res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
-                top_r, top_F = state.best_rank, state.best_bits()
+                top_r, top_F = state.best_rank, bits
                 break
             again = True  # does not lift: a new attempt with the same random stream
         if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():

@@ -16,6 +16,9 @@ start, so it is chosen to match the target (5x5x5 rank 93: three parts).
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import product
+
 import numpy as np
 
 from ..core.errors import DecompError
@@ -69,24 +72,20 @@ def _unit(q: int) -> int:
     return 1 << q
 
 
+def _orbit_triples(indices):
+    """One (i, j, k) from indices^3 per orbit under rotation (i,j,k) -> (j,k,i), leaving out i = j = k."""
+    for i, j, k in product(indices, repeat=3):
+        if (i, j, k) == min((i, j, k), (j, k, i), (k, i, j)) and not i == j == k:
+            yield i, j, k
+
+
 def diagonal_start(n: int, parts: list[list[int]]) -> tuple[list[tuple[int, int, int]], list[int]]:
     """Representatives and fixed terms (as bit masks) of the start point."""
-    reps = []
-    for i in range(n):
-        for j in range(n):
-            for k in range(n):
-                if (i, j, k) != min((i, j, k), (j, k, i), (k, i, j)) or i == j == k:
-                    continue  # one representative per orbit of (i,j,k) under rotation
-                reps.append((_unit(i * n + j), _unit(j * n + k), _unit(k * n + i)))
+    reps = [(_unit(i * n + j), _unit(j * n + k), _unit(k * n + i)) for i, j, k in _orbit_triples(range(n))]
     fixed = []
     for part in parts:
         fixed.append(sum(_unit(i * n + i) for i in part))
-        for i in part:
-            for j in part:
-                for k in part:
-                    if (i, j, k) != min((i, j, k), (j, k, i), (k, i, j)) or i == j == k:
-                        continue
-                    reps.append((_unit(i * n + i), _unit(j * n + j), _unit(k * n + k)))
+        reps += [(_unit(i * n + i), _unit(j * n + j), _unit(k * n + k)) for i, j, k in _orbit_triples(part)]
     return reps, fixed
 
 
@@ -105,8 +104,6 @@ def expand(reps, fixed) -> np.ndarray:
 def orbits_of(F: np.ndarray, r: int) -> tuple[list[tuple[int, int, int]], list[int]]:
     """A full scheme (bit masks, GF(2)) as representatives and fixed terms,
     or an error if rotating the modes does not map its terms to themselves."""
-    from collections import Counter
-
     terms = Counter(tuple(int(x) for x in F[:, t]) for t in range(r))
     reps, fixed = [], []
     for term in sorted(terms):
@@ -130,13 +127,12 @@ class CyclicWalk:
     the best symmetric scheme of the current attempt."""
 
     def __init__(self, reps, fixed, extra_orbits: int):
-        from collections import Counter
-
         # two equal fixed terms cancel over GF(2)
         self.reps0 = list(reps)
         self.fixed0 = sorted(a for a, times in Counter(fixed).items() if times % 2)
         self.cap = len(reps) + extra_orbits
-        self.fcap = len(fixed) + 2 * self.cap  # every orbit may turn into a fixed term
+        # room for as many fixed terms as the rank can reach (the kernel keeps the rank below this)
+        self.fcap = 3 * self.cap + len(self.fixed0)
         self.fresh()
 
     @property

@@ -61,7 +61,22 @@ from .flip_kernel import (
 )
 
 NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plain kernel's)
-_ROT = (1, 2, 0)
+
+
+_STEP = ((0, 1, 2), (1, 2, 0), (2, 0, 1))  # _STEP[k][m] = (m + k) % 3, without the hot-path modulo
+
+
+@njit(inline="always", **_KERNEL)
+def _after(p, k):
+    """The node k positions after node p in the same representative (cyclically)."""
+    base = (p // 3) * 3
+    return base + _STEP[k][p - base]
+
+
+@njit(inline="always", **_KERNEL)
+def _repeats(p, G):
+    """Does node p's value occur at another position of its representative?"""
+    return G[0, p] == G[0, _after(p, 1)] or G[0, p] == G[0, _after(p, 2)]
 
 
 @njit(**_KERNEL)
@@ -128,11 +143,11 @@ def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
         return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
     for m in range(3):
         a = G[0, 3 * t + m]
-        if a == G[0, 3 * t + _ROT[m]]:
+        if a == G[0, _after(3 * t + m, 1)]:
             for q in range(st[NFIX]):
                 if fixed[q] == a:
                     _toggle_fixed(a, fixed, st)
-                    c = 3 * t + _ROT[_ROT[m]]
+                    c = _after(3 * t + m, 2)
                     _set(0, c, G[0, c] ^ a, G, keys, tab, hist, elig, st, shift, mask)
                     if G[0, c] == 0:
                         nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
@@ -145,15 +160,12 @@ def _may_merge(p, G, tab):
     """Read-only test for _merge_at: another representative's node with p's
     value and one more aligned position equal."""
     t = p // 3
-    m = p - 3 * t
-    b = G[0, 3 * t + _ROT[m]]
-    c = G[0, 3 * t + _ROT[_ROT[m]]]
+    b = G[0, _after(p, 1)]
+    c = G[0, _after(p, 2)]
     q = tab[HEAD, 0, tab[SLOT, 0, p]]
     while q >= 0:
-        u = q // 3
-        if u != t:
-            mq = q - 3 * u
-            if G[0, 3 * u + _ROT[mq]] == b or G[0, 3 * u + _ROT[_ROT[mq]]] == c:
+        if q // 3 != t:
+            if G[0, _after(q, 1)] == b or G[0, _after(q, 2)] == c:
                 return True
         q = tab[NXT, 0, q]
     return False
@@ -165,20 +177,18 @@ def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
     positions, if any: orbit(a,b,c) + orbit(a,b,c') = orbit(a,b,c+c').
     Returns the new number of representatives."""
     t = p // 3
-    m = p - 3 * t
     q = tab[HEAD, 0, tab[SLOT, 0, p]]
     while q >= 0:
         u = q // 3
         if u != t:
-            mq = q - 3 * u
             other = -1
-            if G[0, 3 * u + _ROT[mq]] == G[0, 3 * t + _ROT[m]]:
+            if G[0, _after(q, 1)] == G[0, _after(p, 1)]:
                 other = 2
-            elif G[0, 3 * u + _ROT[_ROT[mq]]] == G[0, 3 * t + _ROT[_ROT[m]]]:
+            elif G[0, _after(q, 2)] == G[0, _after(p, 2)]:
                 other = 1
             if other > 0:
-                ou = 3 * u + (mq + other) % 3
-                ot = 3 * t + (m + other) % 3
+                ou = _after(q, other)
+                ot = _after(p, other)
                 _set(0, ou, G[0, ou] ^ G[0, ot], G, keys, tab, hist, elig, st, shift, mask)
                 zero = G[0, ou] == 0
                 last = nr - 1
@@ -237,17 +247,15 @@ def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, memb
             continue  # one orbit twice in the group: its rotations overlap
         for side in range(2):
             for q in range(k):
-                t = members[q] // 3
-                vecs[q] = G[0, 3 * t + (members[q] - 3 * t + 1 + side) % 3]
+                vecs[q] = G[0, _after(members[q], 1 + side)]
             q = _first_dependent(vecs, combo, k)
             if q >= 0:
                 c = combo[q]
                 t0 = members[q] // 3
-                y0 = G[0, 3 * t0 + (members[q] - 3 * t0 + 2 - side) % 3]
+                y0 = G[0, _after(members[q], 2 - side)]
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
-                        tp = members[p] // 3
-                        yp = 3 * tp + (members[p] - 3 * tp + 2 - side) % 3
+                        yp = _after(members[p], 2 - side)
                         _set(0, yp, G[0, yp] ^ y0, G, keys, tab, hist, elig, st, shift, mask)
                 nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
@@ -348,8 +356,10 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
             break
         if st[USED] > half:
             _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask)
-        # plus_margin counts plus transitions (3 each) above the best rank
-        can_plus = plateau > 0 and r < best[0] + 3 * plus_margin and nr + 1 < cap
+        # plus_margin counts plus transitions (3 each) above the best rank.
+        # Fixed terms never outnumber the rank, so keeping the rank below
+        # fixed's length keeps every fixed term in bounds (no bounds checks here).
+        can_plus = plateau > 0 and r < best[0] + 3 * plus_margin and nr + 1 < cap and r + 3 < fixed.shape[0]
         if (can_plus and since >= plateau) or st[NELIG] == 0:
             if not can_plus:
                 break
@@ -391,19 +401,14 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
                 break
             since = plateau
             continue
-        tp = p // 3
-        tq = q // 3
-        cp = 3 * tp + _ROT[_ROT[p - 3 * tp]]
-        bq = 3 * tq + _ROT[q - 3 * tq]
-        kc = _set(0, cp, G[0, cp] ^ G[0, 3 * tq + _ROT[_ROT[q - 3 * tq]]], G, keys, tab, hist, elig, st,
-                  shift, mask)
-        kb = _set(0, bq, G[0, bq] ^ G[0, 3 * tp + _ROT[p - 3 * tp]], G, keys, tab, hist, elig, st, shift, mask)
+        cp = _after(p, 2)
+        bq = _after(q, 1)
+        kc = _set(0, cp, G[0, cp] ^ G[0, _after(q, 2)], G, keys, tab, hist, elig, st, shift, mask)
+        kb = _set(0, bq, G[0, bq] ^ G[0, _after(p, 1)], G, keys, tab, hist, elig, st, shift, mask)
         flips += 1
         since += 1
         before = 3 * nr + st[NFIX]
-        if kc == 0 or kb == 0 or G[0, cp] == G[0, 3 * tp + _ROT[cp - 3 * tp]] or \
-                G[0, cp] == G[0, 3 * tp + _ROT[_ROT[cp - 3 * tp]]] or \
-                G[0, bq] == G[0, 3 * tq + _ROT[bq - 3 * tq]] or G[0, bq] == G[0, 3 * tq + _ROT[_ROT[bq - 3 * tq]]]:
+        if kc == 0 or kb == 0 or _repeats(cp, G) or _repeats(bq, G):
             # a zero factor or two equal positions: the rare reductions
             nr = _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
         else:
