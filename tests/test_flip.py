@@ -100,12 +100,6 @@ def test_start_from_stored_scheme(tmp_path, alphatensor_r):
     assert res.success and res.scheme.rank == 11
 
 
-def test_too_large_for_one_word():
-    from decomp.core.errors import DecompError
-    with pytest.raises(DecompError, match="64-bit word"):
-        solve("9x9x9", 500, method="flip", ring="gf2")
-
-
 def _one_flip(F0, r, seed):
     """The (mode shared, i, j) of the single flip a one-step walk makes."""
     F, best, best_r = F0.copy(), F0.copy(), np.array([r])

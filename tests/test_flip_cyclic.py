@@ -21,12 +21,6 @@ def _walk(state, steps, plateau=50, margin=2, seed=1, target=0):
     return counters
 
 
-def _live_bits(state):
-    """The walk's current (not best) symmetric scheme, expanded."""
-    reps = [tuple(int(x) for x in state.G[0, 3 * t: 3 * t + 3]) for t in range(state.nr)]
-    return flip_cyclic.expand(reps, [int(a) for a in state.fixed[: int(state.nfix[0])]])
-
-
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
 def test_diagonal_starts_are_valid_and_symmetric(n):
     """Every partition size gives a valid start; reading its orbits back
@@ -78,7 +72,7 @@ def test_every_intermediate_symmetric_scheme_verifies(n, count, seed, steps, pla
     counters = np.zeros(4, dtype=np.int64)
     for _ in range(4):
         state.advance(0, steps, plateau, 2, rng, counters)
-        live = _live_bits(state)
+        live = state.live_bits()
         assert _scheme(live, n).verify().ok and live.shape[1] == state.rank
         flip_cyclic.orbits_of(live, live.shape[1])
         best = state.best_bits()
@@ -87,45 +81,51 @@ def test_every_intermediate_symmetric_scheme_verifies(n, count, seed, steps, pla
 
 
 def _tensor(F, n):
-    """The GF(2) tensor sum_t u_t (x) v_t (x) w_t of bit-mask factors."""
-    bits = [(F[m][None, :] >> np.arange(n * n, dtype=np.uint64)[:, None]) & np.uint64(1) for m in range(3)]
-    return np.einsum("at,bt,ct->abc", *[b.astype(np.int64) for b in bits]) % 2
+    """The GF(2) tensor sum_t u_t (x) v_t (x) w_t of bit-mask factors (one word or several)."""
+    U, V, W = _scheme(F, n).factors
+    return np.einsum("at,bt,ct->abc", U, V, W) % 2
 
 
-def _reduce_only(reps, fixed, n=2):
-    """Run the kernel's reductions (a zero-step walk) and return the tensor
-    before, the tensor after and the rank after."""
-    state = flip_cyclic.CyclicWalk(reps, fixed, 4)
-    before = _tensor(flip_cyclic.expand(state.reps0, state.fixed0), n)
+def _reduce_only(reps, fixed, words, n=2):
+    """Run the kernel's reductions (a zero-step walk) on factors stored in
+    `words` words and return the tensor before, the tensor after and the rank after."""
+    state = flip_cyclic.CyclicWalk(reps, fixed, 4, words)
+    before = _tensor(flip_cyclic.expand(state.reps0, state.fixed0, words), n)
     _walk(state, 0)
-    return before, _tensor(_live_bits(state), n), state.rank
+    return before, _tensor(state.live_bits(), n), state.rank
 
 
 A, C = 0b0110, 0b1011
+# each special reduction in the one-word and in the multi-word layout
+one_and_two_words = pytest.mark.parametrize("words", [1, 2])
 
 
-def test_orbit_of_equal_factors_becomes_a_fixed_term():
+@one_and_two_words
+def test_orbit_of_equal_factors_becomes_a_fixed_term(words):
     """orbit(a,a,a) = 3 a(x)a(x)a = a(x)a(x)a over GF(2): rank 3 -> 1."""
-    before, after, rank = _reduce_only([(A, A, A)], [])
+    before, after, rank = _reduce_only([(A, A, A)], [], words)
     assert rank == 1 and np.array_equal(before, after) and before.any()
 
 
-def test_equal_fixed_terms_cancel():
-    before, after, rank = _reduce_only([(A, A, A), (C, A, C)], [A])
+@one_and_two_words
+def test_equal_fixed_terms_cancel(words):
+    before, after, rank = _reduce_only([(A, A, A), (C, A, C)], [A], words)
     assert rank == 3 and np.array_equal(before, after)
 
 
-def test_orbit_with_two_equal_factors_absorbs_a_fixed_term():
+@one_and_two_words
+def test_orbit_with_two_equal_factors_absorbs_a_fixed_term(words):
     """orbit(a,a,c) + a(x)a(x)a = orbit(a,a,a+c): rank 4 -> 3, same tensor."""
-    before, after, rank = _reduce_only([(A, C, A)], [A])
+    before, after, rank = _reduce_only([(A, C, A)], [A], words)
     assert rank == 3 and np.array_equal(before, after)
 
 
-def test_aligned_orbits_merge():
+@one_and_two_words
+def test_aligned_orbits_merge(words):
     """orbit(a,b,c) + orbit of (b,c,c') (a rotation of (a,b,c') up to the
     third factor) merge into one orbit: rank 6 -> 3."""
     B = 0b1100
-    before, after, rank = _reduce_only([(A, B, C), (B, 0b0001, A)], [])
+    before, after, rank = _reduce_only([(A, B, C), (B, 0b0001, A)], [], words)
     assert rank == 3 and np.array_equal(before, after)
 
 

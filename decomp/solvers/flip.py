@@ -24,36 +24,48 @@ from ..core.store import Catalogue
 from ..parallel import run_jobs
 from . import flip_kernel
 from .api import Problem, SolveResult
+from .flip_words import WORD_BITS, empty_factors, words_for
 
-WORD_BITS = 64
 # Room for plus transitions above the start rank.
 _EXTRA_TERMS = 16
+# Largest factor matrix (terms x bits) the walk takes on: the start scheme is
+# built densely first (int64): 2^24 entries per mode is 128 MB, about 25x25x25.
+_MAX_ENTRIES = 1 << 24
 
 
-def to_bits(s: Scheme, capacity: int) -> np.ndarray:
-    """Factors as uint64 masks, shape (3, capacity); bit q of F[mode, t] is
-    row q of U/V/W column t. Columns past the rank are zero."""
-    F = np.zeros((3, capacity), dtype=np.uint64)
+def to_bits(s: Scheme, capacity: int, words: int | None = None) -> np.ndarray:
+    """Factors as bit masks (flip_words): F[mode, t] is one uint64 when every
+    factor fits in 64 bits, else F[mode, t, :] holds the words (or as many
+    words as asked); bit q is row q of U/V/W column t. Columns past the rank
+    are zero."""
+    words = words or words_for(max(s.fmt.shape))
+    F = empty_factors(3, capacity, words)
     for mode, mat in enumerate(s.as_ring(Ring.GF2).factors):
-        weights = np.left_shift(np.uint64(1), np.arange(mat.shape[0], dtype=np.uint64))
-        F[mode, : s.rank] = (np.asarray(mat, dtype=np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
+        bits = np.asarray(mat, dtype=np.uint8) & 1
+        rows = bits.shape[0]
+        padded = np.zeros((WORD_BITS * words, s.rank), dtype=np.uint64)
+        padded[:rows] = bits
+        weights = np.left_shift(np.uint64(1), np.arange(WORD_BITS, dtype=np.uint64))
+        packed = (padded.reshape(words, WORD_BITS, s.rank) * weights[None, :, None]).sum(axis=1, dtype=np.uint64)
+        F[mode, : s.rank] = packed[0] if words == 1 else packed.T
     return F
 
 
 def from_bits(F: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
     mats = []
+    shifts = np.arange(WORD_BITS, dtype=np.uint64)
     for mode, rows in enumerate(fmt.shape):
-        bits = (F[mode, :r][None, :] >> np.arange(rows, dtype=np.uint64)[:, None]) & np.uint64(1)
-        mats.append(bits.astype(np.int64))
+        cols = F[mode, :r].reshape(r, -1)  # (terms, words)
+        bits = (cols[:, :, None] >> shifts) & np.uint64(1)  # (terms, words, 64)
+        mats.append(bits.reshape(r, -1)[:, :rows].T.astype(np.int64))
     return Scheme(fmt, *mats, ring=Ring.GF2, provenance=provenance)
 
 
 def check_supported(fmt) -> None:
-    if max(fmt.shape) > WORD_BITS:
-        raise DecompError(
-            f"the flip solver packs each factor into one 64-bit word: {fmt} needs "
-            f"{max(fmt.shape)} bits (n*m, m*p, p*n must be <= 64)"
-        )
+    entries = fmt.naive_rank * max(fmt.shape)
+    if entries > _MAX_ENTRIES:
+        raise DecompError(f"{fmt} is too large for the flip solver: its standard algorithm has {fmt.naive_rank} "
+                          f"terms of {max(fmt.shape)} bits (at most {_MAX_ENTRIES} term-bits)")
 
 
 def start_scheme(fmt: Format, start) -> Scheme:

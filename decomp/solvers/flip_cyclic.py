@@ -25,6 +25,7 @@ from ..core.errors import DecompError
 from ..core.formats import Format
 from ..core.scheme import Scheme
 from . import flip_cyclic_kernel
+from .flip_words import empty_factors, get_int, put_int, words_for
 
 
 def check_square(fmt: Format) -> int:
@@ -89,22 +90,24 @@ def diagonal_start(n: int, parts: list[list[int]]) -> tuple[list[tuple[int, int,
     return reps, fixed
 
 
-def expand(reps, fixed) -> np.ndarray:
-    """The full scheme's factors as bit masks, shape (3, 3*len(reps) + len(fixed))."""
+def expand(reps, fixed, words: int = 1) -> np.ndarray:
+    """The full scheme's factors as bit masks (flip_words, `words` per
+    factor), 3*len(reps) + len(fixed) terms."""
     cols = []
     for u, v, w in reps:
         cols += [(u, v, w), (v, w, u), (w, u, v)]
     cols += [(a, a, a) for a in fixed]
-    F = np.zeros((3, len(cols)), dtype=np.uint64)
+    F = empty_factors(3, len(cols), words)
     for t, col in enumerate(cols):
-        F[:, t] = col
+        for mode, value in enumerate(col):
+            put_int(F, mode, t, value)
     return F
 
 
 def orbits_of(F: np.ndarray, r: int) -> tuple[list[tuple[int, int, int]], list[int]]:
     """A full scheme (bit masks, GF(2)) as representatives and fixed terms,
     or an error if rotating the modes does not map its terms to themselves."""
-    terms = Counter(tuple(int(x) for x in F[:, t]) for t in range(r))
+    terms = Counter(tuple(get_int(F, mode, t) for mode in range(3)) for t in range(r))
     reps, fixed = [], []
     for term in sorted(terms):
         while terms[term] > 0:
@@ -126,7 +129,8 @@ class CyclicWalk:
     """Walk state for the walker in flip.py: representatives, fixed terms and
     the best symmetric scheme of the current attempt."""
 
-    def __init__(self, reps, fixed, extra_orbits: int):
+    def __init__(self, reps, fixed, extra_orbits: int, words: int = 1):
+        self.words = words
         # two equal fixed terms cancel over GF(2)
         self.reps0 = list(reps)
         self.fixed0 = sorted(a for a, times in Counter(fixed).items() if times % 2)
@@ -140,12 +144,14 @@ class CyclicWalk:
         return 3 * len(self.reps0) + len(self.fixed0)
 
     def fresh(self) -> None:
-        self.G = np.zeros((1, 3 * self.cap), dtype=np.uint64)
+        self.G = empty_factors(1, 3 * self.cap, self.words)
         for t, rep in enumerate(self.reps0):
-            self.G[0, 3 * t: 3 * t + 3] = rep
+            for m, value in enumerate(rep):
+                put_int(self.G, 0, 3 * t + m, value)
         self.nr = len(self.reps0)
-        self.fixed = np.zeros(self.fcap, dtype=np.uint64)
-        self.fixed[: len(self.fixed0)] = self.fixed0
+        self.fixed = empty_factors(1, self.fcap, self.words)
+        for q, value in enumerate(self.fixed0):
+            put_int(self.fixed, 0, q, value)
         self.nfix = np.array([len(self.fixed0)], dtype=np.int64)
         self.best_G, self.best_fixed = self.G.copy(), self.fixed.copy()
         self.best = np.array([self.start_rank, self.nr, len(self.fixed0)], dtype=np.int64)
@@ -164,9 +170,15 @@ class CyclicWalk:
         return self.rank
 
     def best_bits(self) -> np.ndarray:
-        nr, nfix = int(self.best[1]), int(self.best[2])
-        reps = [tuple(int(x) for x in self.best_G[0, 3 * t: 3 * t + 3]) for t in range(nr)]
-        return expand(reps, [int(a) for a in self.best_fixed[:nfix]])
+        return self._expanded(self.best_G, self.best_fixed, int(self.best[1]), int(self.best[2]))
+
+    def live_bits(self) -> np.ndarray:
+        """The walk's current (not best) scheme, expanded."""
+        return self._expanded(self.G, self.fixed, self.nr, int(self.nfix[0]))
+
+    def _expanded(self, G, fixed, nr, nfix) -> np.ndarray:
+        reps = [tuple(get_int(G, 0, 3 * t + m) for m in range(3)) for t in range(nr)]
+        return expand(reps, [get_int(fixed, 0, q) for q in range(nfix)], self.words)
 
 
 def cyclic_walk(fmt: Format, start: Scheme | None, target: int | None, parts, fixed_terms,
@@ -184,4 +196,4 @@ def cyclic_walk(fmt: Format, start: Scheme | None, target: int | None, parts, fi
         elif isinstance(parts, str):
             parts = parse_parts(parts, n)
         reps, fixed = diagonal_start(n, parts)
-    return CyclicWalk(reps, fixed, extra_orbits)
+    return CyclicWalk(reps, fixed, extra_orbits, words_for(n * n))

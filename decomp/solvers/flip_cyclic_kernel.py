@@ -12,7 +12,9 @@ Rank = 3 * orbits + fixed terms. The walk only ever touches
 representatives, and each move is applied to the three rotations at once,
 so the scheme stays symmetric and the search space is a third of the size.
 
-Layout: node p = 3t + m is position m of representative t, value G[0, p].
+Layout: node p = 3t + m is position m of representative t, value G[0, p];
+fixed term q is fixed[0, q]. Both are factor arrays of flip_words, so
+factors longer than 64 bits work as in the plain kernel.
 Every representative's positions go into one equal-factor table (the factor
 spaces of the three modes coincide), through the same helpers as the plain
 kernel with mode 0. Two nodes p, q with equal value a and different
@@ -54,11 +56,12 @@ from .flip_kernel import (
     _below,
     _first_dependent,
     _insert,
+    _add,
     _rand,
     _remove,
     _scale,
-    _set,
 )
+from .flip_words import clear, copy_into, equal, factor_array, is_zero, xor_into
 
 NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plain kernel's)
 
@@ -76,7 +79,7 @@ def _after(p, k):
 @njit(inline="always", **_KERNEL)
 def _repeats(p, G):
     """Does node p's value occur at another position of its representative?"""
-    return G[0, p] == G[0, _after(p, 1)] or G[0, p] == G[0, _after(p, 2)]
+    return equal(G, 0, p, G, 0, _after(p, 1)) or equal(G, 0, p, G, 0, _after(p, 2))
 
 
 @njit(**_KERNEL)
@@ -90,7 +93,7 @@ def _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask):
     st[:] = 0
     st[NFIX] = nfix
     for p in range(3 * nr):
-        if G[0, p] != 0:
+        if not is_zero(G, 0, p):
             _insert(0, p, G, keys, tab, hist, elig, st, shift, mask)
 
 
@@ -99,33 +102,43 @@ def _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask):
     """Remove representative t; the last one moves into its place. Returns
     the new number of representatives."""
     for m in range(3):
-        if G[0, 3 * t + m] != 0:
+        if not is_zero(G, 0, 3 * t + m):
             _remove(0, 3 * t + m, tab, hist, elig, st)
     last = nr - 1
     if t != last:
         for m in range(3):
-            v = G[0, 3 * last + m]
-            if v != 0:
+            live = not is_zero(G, 0, 3 * last + m)
+            if live:
                 _remove(0, 3 * last + m, tab, hist, elig, st)
-            G[0, 3 * t + m] = v
-            if v != 0:
+            copy_into(G, 0, 3 * t + m, G, 0, 3 * last + m)
+            if live:
                 _insert(0, 3 * t + m, G, keys, tab, hist, elig, st, shift, mask)
     for m in range(3):
-        G[0, 3 * last + m] = 0
+        clear(G, 0, 3 * last + m)
     return nr - 1
 
 
+@njit(inline="always", **_KERNEL)
+def _fixed_index(p, G, fixed, st):
+    """Where node p's value a is a fixed term a(x)a(x)a, or -1."""
+    for q in range(st[NFIX]):
+        if equal(fixed, 0, q, G, 0, p):
+            return q
+    return -1
+
+
 @njit(**_KERNEL)
-def _toggle_fixed(a, fixed, st):
-    """Add a(x)a(x)a to the fixed terms, or cancel it if it is there already."""
+def _toggle_fixed(p, G, fixed, st):
+    """Add a(x)a(x)a for node p's value a to the fixed terms, or cancel it
+    if it is there already."""
     n = st[NFIX]
-    for q in range(n):
-        if fixed[q] == a:
-            fixed[q] = fixed[n - 1]
-            fixed[n - 1] = 0
-            st[NFIX] = n - 1
-            return
-    fixed[n] = a
+    q = _fixed_index(p, G, fixed, st)
+    if q >= 0:
+        copy_into(fixed, 0, q, fixed, 0, n - 1)
+        clear(fixed, 0, n - 1)
+        st[NFIX] = n - 1
+        return
+    copy_into(fixed, 0, n, G, 0, p)
     st[NFIX] = n + 1
 
 
@@ -133,25 +146,20 @@ def _toggle_fixed(a, fixed, st):
 def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
     """Reductions of representative t on its own (zero factor, (a,a,a), or
     two equal positions absorbing a fixed term). Returns (nr, changed)."""
-    x0 = G[0, 3 * t]
-    x1 = G[0, 3 * t + 1]
-    x2 = G[0, 3 * t + 2]
-    if x0 == 0 or x1 == 0 or x2 == 0:
+    p0 = 3 * t
+    if is_zero(G, 0, p0) or is_zero(G, 0, p0 + 1) or is_zero(G, 0, p0 + 2):
         return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
-    if x0 == x1 and x1 == x2:
-        _toggle_fixed(x0, fixed, st)
+    if equal(G, 0, p0, G, 0, p0 + 1) and equal(G, 0, p0 + 1, G, 0, p0 + 2):
+        _toggle_fixed(p0, G, fixed, st)
         return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
     for m in range(3):
-        a = G[0, 3 * t + m]
-        if a == G[0, _after(3 * t + m, 1)]:
-            for q in range(st[NFIX]):
-                if fixed[q] == a:
-                    _toggle_fixed(a, fixed, st)
-                    c = _after(3 * t + m, 2)
-                    _set(0, c, G[0, c] ^ a, G, keys, tab, hist, elig, st, shift, mask)
-                    if G[0, c] == 0:
-                        nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
-                    return nr, True
+        a = p0 + m  # the node whose value a repeats at the next position
+        if equal(G, 0, a, G, 0, _after(a, 1)) and _fixed_index(a, G, fixed, st) >= 0:
+            _toggle_fixed(a, G, fixed, st)
+            c = _after(a, 2)
+            if _add(0, c, G, 0, a, G, keys, tab, hist, elig, st, shift, mask) == 0:
+                nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
+            return nr, True
     return nr, False
 
 
@@ -160,12 +168,12 @@ def _may_merge(p, G, tab):
     """Read-only test for _merge_at: another representative's node with p's
     value and one more aligned position equal."""
     t = p // 3
-    b = G[0, _after(p, 1)]
-    c = G[0, _after(p, 2)]
+    b = _after(p, 1)
+    c = _after(p, 2)
     q = tab[HEAD, 0, tab[SLOT, 0, p]]
     while q >= 0:
         if q // 3 != t:
-            if G[0, _after(q, 1)] == b or G[0, _after(q, 2)] == c:
+            if equal(G, 0, _after(q, 1), G, 0, b) or equal(G, 0, _after(q, 2), G, 0, c):
                 return True
         q = tab[NXT, 0, q]
     return False
@@ -182,15 +190,13 @@ def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
         u = q // 3
         if u != t:
             other = -1
-            if G[0, _after(q, 1)] == G[0, _after(p, 1)]:
+            if equal(G, 0, _after(q, 1), G, 0, _after(p, 1)):
                 other = 2
-            elif G[0, _after(q, 2)] == G[0, _after(p, 2)]:
+            elif equal(G, 0, _after(q, 2), G, 0, _after(p, 2)):
                 other = 1
             if other > 0:
                 ou = _after(q, other)
-                ot = _after(p, other)
-                _set(0, ou, G[0, ou] ^ G[0, ot], G, keys, tab, hist, elig, st, shift, mask)
-                zero = G[0, ou] == 0
+                zero = _add(0, ou, G, 0, _after(p, other), G, keys, tab, hist, elig, st, shift, mask) == 0
                 last = nr - 1
                 nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
@@ -247,16 +253,15 @@ def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, memb
             continue  # one orbit twice in the group: its rotations overlap
         for side in range(2):
             for q in range(k):
-                vecs[q] = G[0, _after(members[q], 1 + side)]
+                copy_into(vecs, 0, q, G, 0, _after(members[q], 1 + side))
             q = _first_dependent(vecs, combo, k)
             if q >= 0:
                 c = combo[q]
                 t0 = members[q] // 3
-                y0 = G[0, _after(members[q], 2 - side)]
+                y0 = _after(members[q], 2 - side)
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
-                        yp = _after(members[p], 2 - side)
-                        _set(0, yp, G[0, yp] ^ y0, G, keys, tab, hist, elig, st, shift, mask)
+                        _add(0, _after(members[p], 2 - side), G, 0, y0, G, keys, tab, hist, elig, st, shift, mask)
                 nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
     return nr
@@ -280,17 +285,18 @@ def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
         rj = _below(rng, 3)
         ai, bi, ci = 3 * i + ri, 3 * i + (ri + 1) % 3, 3 * i + (ri + 2) % 3
         aj, bj, cj = 3 * j + rj, 3 * j + (rj + 1) % 3, 3 * j + (rj + 2) % 3
-        if G[0, ai] == G[0, aj] or G[0, bi] == G[0, bj] or G[0, ci] == G[0, cj]:
+        if equal(G, 0, ai, G, 0, aj) or equal(G, 0, bi, G, 0, bj) or equal(G, 0, ci, G, 0, cj):
             continue
         k = nr
-        G[0, 3 * k] = G[0, aj]
-        G[0, 3 * k + 1] = G[0, bj]
-        G[0, 3 * k + 2] = G[0, cj] ^ G[0, ci]
+        copy_into(G, 0, 3 * k, G, 0, aj)
+        copy_into(G, 0, 3 * k + 1, G, 0, bj)
+        copy_into(G, 0, 3 * k + 2, G, 0, cj)
+        xor_into(G, 0, 3 * k + 2, G, 0, ci)
         for m in range(3):
             _insert(0, 3 * k + m, G, keys, tab, hist, elig, st, shift, mask)
-        _set(0, ai, G[0, ai] ^ G[0, aj], G, keys, tab, hist, elig, st, shift, mask)
-        _set(0, bj, G[0, bj] ^ G[0, bi], G, keys, tab, hist, elig, st, shift, mask)
-        _set(0, cj, G[0, ci], G, keys, tab, hist, elig, st, shift, mask)
+        _add(0, ai, G, 0, aj, G, keys, tab, hist, elig, st, shift, mask)
+        _add(0, bj, G, 0, bi, G, keys, tab, hist, elig, st, shift, mask)
+        _add(0, cj, G, 0, 3 * k + 2, G, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
         return _merge_all(nr + 1, G, fixed, keys, tab, hist, elig, st, shift, mask), True
     return nr, False
 
@@ -298,9 +304,15 @@ def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
 @njit(**_KERNEL)
 def _save_best(G, nr, fixed, nfix, best_G, best_fixed, best):
     for p in range(best_G.shape[1]):
-        best_G[0, p] = G[0, p] if p < 3 * nr else np.uint64(0)
-    for q in range(best_fixed.shape[0]):
-        best_fixed[q] = fixed[q] if q < nfix else np.uint64(0)
+        if p < 3 * nr:
+            copy_into(best_G, 0, p, G, 0, p)
+        else:
+            clear(best_G, 0, p)
+    for q in range(best_fixed.shape[1]):
+        if q < nfix:
+            copy_into(best_fixed, 0, q, fixed, 0, q)
+        else:
+            clear(best_fixed, 0, q)
     best[0] = 3 * nr + nfix
     best[1] = nr
     best[2] = nfix
@@ -310,7 +322,7 @@ def _save_best(G, nr, fixed, nfix, best_G, best_fixed, best):
 def walk(G, nr, fixed, nfix, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
          scan_every=256):
     """Run up to max_steps moves from the symmetric scheme with
-    representatives G[0, :3*nr] and fixed terms fixed[:nfix[0]].
+    representatives G[0, :3*nr] and fixed terms fixed[0, :nfix[0]].
 
     Rank = 3 * orbits + fixed terms. best = [rank, orbits, fixed terms] of
     the best scheme seen, stored in best_G/best_fixed (updated in place);
@@ -331,7 +343,7 @@ def walk(G, nr, fixed, nfix, target, max_steps, plateau, plus_margin, best_G, be
     st = np.zeros(6, dtype=np.int64)
     st[NFIX] = nfix[0]
     members = np.empty(64, dtype=np.int64)
-    vecs = np.empty(64, dtype=np.uint64)
+    vecs = factor_array(G, 1, 64)
     combo = np.empty(64, dtype=np.uint64)
     nr = _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
               scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo)
@@ -359,7 +371,7 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
         # plus_margin counts plus transitions (3 each) above the best rank.
         # Fixed terms never outnumber the rank, so keeping the rank below
         # fixed's length keeps every fixed term in bounds (no bounds checks here).
-        can_plus = plateau > 0 and r < best[0] + 3 * plus_margin and nr + 1 < cap and r + 3 < fixed.shape[0]
+        can_plus = plateau > 0 and r < best[0] + 3 * plus_margin and nr + 1 < cap and r + 3 < fixed.shape[1]
         if (can_plus and since >= plateau) or st[NELIG] == 0:
             if not can_plus:
                 break
@@ -403,8 +415,8 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
             continue
         cp = _after(p, 2)
         bq = _after(q, 1)
-        kc = _set(0, cp, G[0, cp] ^ G[0, _after(q, 2)], G, keys, tab, hist, elig, st, shift, mask)
-        kb = _set(0, bq, G[0, bq] ^ G[0, _after(p, 1)], G, keys, tab, hist, elig, st, shift, mask)
+        kc = _add(0, cp, G, 0, _after(q, 2), G, keys, tab, hist, elig, st, shift, mask)
+        kb = _add(0, bq, G, 0, _after(p, 1), G, keys, tab, hist, elig, st, shift, mask)
         flips += 1
         since += 1
         before = 3 * nr + st[NFIX]

@@ -36,12 +36,32 @@ allocates nothing.
 Invariant kept after every move: no two terms share two factors (such a
 pair merges at once, rank - 1), so after a flip only the groups of the two
 changed factors need to be looked at.
+
+Factors longer than 64 bits: F is then 3-d, F[mode, t, word], and every
+factor operation goes through flip_words, which numba resolves by F's
+dimension (the 2-d code is the plain scalar code). The hash tables key
+groups by a 64-bit digest of the factor; for one word the digest is the
+value, for several a collision is told apart by comparing with the group's
+first member.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from .flip_words import (
+    clear,
+    copy_into,
+    digest,
+    digest_is_exact,
+    equal,
+    factor_array,
+    has_bit,
+    is_zero,
+    lowest_bit,
+    xor_into,
+)
 
 # See "Speed" above: no reference counting in the helpers and the loop.
 _KERNEL = dict(cache=True, _nrt=False)
@@ -78,15 +98,18 @@ def _below(rng, n):
 
 
 @njit(inline="always", **_KERNEL)
-def _find(mode, v, keys, tab, st, shift, mask):
-    """Slot of factor value v in mode's table, claimed if v is absent. A slot
-    whose group emptied keeps its key (linear probing needs it); a new value
-    takes the first such slot on its probe path, so the table fills slowly."""
-    s = np.int64((v * _GOLDEN) >> np.uint64(shift))
+def _find(mode, t, F, keys, tab, st, shift, mask):
+    """Slot of the group of factor F[mode, t] in mode's table, claimed if
+    the value is absent. A slot whose group emptied keeps its key (linear
+    probing needs it); a new value takes the first such slot on its probe
+    path, so the table fills slowly. Keys are digests (see above)."""
+    h = digest(F, mode, t)
+    s = np.int64((h * _GOLDEN) >> np.uint64(shift))
     free = -1
     while True:
         k = keys[mode, s]
-        if k == v:
+        if k == h and (digest_is_exact(F)
+                       or (tab[CNT, mode, s] > 0 and equal(F, mode, tab[HEAD, mode, s], F, mode, t))):
             return s
         if k == 0:
             break
@@ -94,9 +117,9 @@ def _find(mode, v, keys, tab, st, shift, mask):
             free = s
         s = (s + 1) & mask
     if free >= 0:
-        keys[mode, free] = v
+        keys[mode, free] = h
         return free
-    keys[mode, s] = v
+    keys[mode, s] = h
     st[USED + mode] += 1
     return s
 
@@ -122,7 +145,7 @@ def _elig_drop(mode, t, tab, elig, st):
 
 @njit(inline="always", **_KERNEL)
 def _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask):
-    s = _find(mode, F[mode, t], keys, tab, st, shift, mask)
+    s = _find(mode, t, F, keys, tab, st, shift, mask)
     c = tab[CNT, mode, s]
     if c > 0:
         hist[c] -= 1
@@ -173,12 +196,12 @@ def _remove(mode, t, tab, hist, elig, st):
 
 
 @njit(inline="always", **_KERNEL)
-def _set(mode, t, v, F, keys, tab, hist, elig, st, shift, mask):
-    """Give term t the factor v in `mode`; returns the size of its new group
-    (0 for a zero factor, which stays out of the tables)."""
+def _add(mode, t, S, ms, s, F, keys, tab, hist, elig, st, shift, mask):
+    """F[mode, t] += S[ms, s] (another factor, of F or not); returns the
+    size of its new group (0 for a zero factor, which stays out of the tables)."""
     _remove(mode, t, tab, hist, elig, st)
-    F[mode, t] = v
-    if v == 0:
+    xor_into(F, mode, t, S, ms, s)
+    if is_zero(F, mode, t):
         return 0
     return _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
 
@@ -193,7 +216,7 @@ def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
     st[:] = 0
     for mode in range(3):
         for t in range(r):
-            if F[mode, t] != 0:
+            if not is_zero(F, mode, t):
                 _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
 
 
@@ -202,19 +225,19 @@ def _delete(t, r, F, keys, tab, hist, elig, st, shift, mask):
     """Remove term t (a zero factor of it is already out of the tables); the
     last term moves into slot t. Returns the new rank."""
     for mode in range(3):
-        if F[mode, t] != 0:
+        if not is_zero(F, mode, t):
             _remove(mode, t, tab, hist, elig, st)
     last = r - 1
     if t != last:
         for mode in range(3):
-            v = F[mode, last]
-            if v != 0:
+            live = not is_zero(F, mode, last)
+            if live:
                 _remove(mode, last, tab, hist, elig, st)
-            F[mode, t] = v
-            if v != 0:
+            copy_into(F, mode, t, F, mode, last)
+            if live:
                 _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
     for mode in range(3):
-        F[mode, last] = 0
+        clear(F, mode, last)
     return r - 1
 
 
@@ -226,7 +249,7 @@ def _may_merge(t, mode, F, tab):
     b = _NEXT[a]
     u = tab[HEAD, mode, tab[SLOT, mode, t]]
     while u >= 0:
-        if u != t and (F[a, u] == F[a, t] or F[b, u] == F[b, t]):
+        if u != t and (equal(F, a, u, F, a, t) or equal(F, b, u, F, b, t)):
             return True
         u = tab[NXT, mode, u]
     return False
@@ -243,13 +266,13 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
     while u >= 0:
         if u != t:
             other = -1
-            if F[a, u] == F[a, t]:
+            if equal(F, a, u, F, a, t):
                 other = b
-            elif F[b, u] == F[b, t]:
+            elif equal(F, b, u, F, b, t):
                 other = a
             if other >= 0:
-                _set(other, u, F[other, u] ^ F[other, t], F, keys, tab, hist, elig, st, shift, mask)
-                zero = F[other, u] == 0
+                _add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask)
+                zero = is_zero(F, other, u)
                 last = r - 1
                 r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
@@ -267,7 +290,7 @@ def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
     (after a reduction moved terms around, or from an arbitrary start)."""
     t = 0
     while t < r:
-        if F[0, t] == 0 or F[1, t] == 0 or F[2, t] == 0:
+        if is_zero(F, 0, t) or is_zero(F, 1, t) or is_zero(F, 2, t):
             r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
             t = 0
             continue
@@ -284,24 +307,21 @@ def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
 
 @njit(inline="always", **_KERNEL)
 def _first_dependent(vecs, combo, k):
-    """Gaussian elimination over GF(2) on vecs[:k] (pivot: lowest set bit),
-    recording in combo which originals were combined. Returns the first q
-    whose vector is a sum of earlier ones, with combo[q] the set (bit p:
-    vector p) of those vectors and q itself, which sums to zero; -1 if the
-    vectors are independent. vecs is overwritten."""
+    """Gaussian elimination over GF(2) on the factors vecs[0, :k] (pivot:
+    lowest set bit), recording in combo which originals were combined.
+    Returns the first q whose vector is a sum of earlier ones, with combo[q]
+    the set (bit p: vector p) of those vectors and q itself, which sums to
+    zero; -1 if the vectors are independent. vecs is overwritten."""
     for q in range(k):
-        v = vecs[q]
         c = np.uint64(1) << np.uint64(q)
-        for p in range(q):
-            if vecs[p] != 0:
-                low = vecs[p] & (~vecs[p] + np.uint64(1))
-                if v & low:
-                    v ^= vecs[p]
-                    c ^= combo[p]
+        for p in range(q):  # earlier vectors are reduced and non-zero
+            word, low = lowest_bit(vecs, 0, p)
+            if has_bit(vecs, 0, q, word, low):
+                xor_into(vecs, 0, q, vecs, 0, p)
+                c ^= combo[p]
         combo[q] = c
-        if v == 0:
+        if is_zero(vecs, 0, q):
             return q
-        vecs[q] = v
     return -1
 
 
@@ -332,17 +352,16 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
             my = (mode + 2 - side) % 3
             # Gaussian elimination with a record of which members were combined
             for q in range(k):
-                vecs[q] = F[mx, members[q]]
+                copy_into(vecs, 0, q, F, mx, members[q])
             q = _first_dependent(vecs, combo, k)
             if q >= 0:
-                # members in combo[q] sum to zero in mode mx; drop member q
+                # members in combo[q] sum to zero in mode mx; drop member q,
+                # adding its factor y0 = F[my, t0] to the others'
                 c = combo[q]
                 t0 = members[q]
-                y0 = F[my, t0]
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
-                        tp = members[p]
-                        _set(my, tp, F[my, tp] ^ y0, F, keys, tab, hist, elig, st, shift, mask)
+                        _add(my, members[p], F, my, t0, F, keys, tab, hist, elig, st, shift, mask)
                 r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
     return r
@@ -364,17 +383,17 @@ def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
         ma = rot
         mb = (rot + 1) % 3
         mc = (rot + 2) % 3
-        if F[ma, i] == F[ma, j] or F[mb, i] == F[mb, j] or F[mc, i] == F[mc, j]:
+        if equal(F, ma, i, F, ma, j) or equal(F, mb, i, F, mb, j) or equal(F, mc, i, F, mc, j):
             continue
         k = r
-        F[ma, k] = F[ma, j]
-        F[mb, k] = F[mb, j]
-        F[mc, k] = F[mc, j] ^ F[mc, i]
+        for mode in range(3):
+            copy_into(F, mode, k, F, mode, j)
+        xor_into(F, mc, k, F, mc, i)
         for mode in range(3):
             _insert(mode, k, F, keys, tab, hist, elig, st, shift, mask)
-        _set(ma, i, F[ma, i] ^ F[ma, j], F, keys, tab, hist, elig, st, shift, mask)
-        _set(mb, j, F[mb, j] ^ F[mb, i], F, keys, tab, hist, elig, st, shift, mask)
-        _set(mc, j, F[mc, i], F, keys, tab, hist, elig, st, shift, mask)
+        _add(ma, i, F, ma, j, F, keys, tab, hist, elig, st, shift, mask)
+        _add(mb, j, F, mb, i, F, keys, tab, hist, elig, st, shift, mask)
+        _add(mc, j, F, mc, k, F, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
         return _merge_all(r + 1, F, keys, tab, hist, elig, st, shift, mask), True
     return r, False
 
@@ -383,7 +402,10 @@ def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
 def _copy_best(F, r, best_F):
     for mode in range(3):
         for t in range(best_F.shape[1]):
-            best_F[mode, t] = F[mode, t] if t < r else np.uint64(0)
+            if t < r:
+                copy_into(best_F, mode, t, F, mode, t)
+            else:
+                clear(best_F, mode, t)
 
 
 @njit(cache=True)
@@ -410,7 +432,7 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
     elig = np.zeros(3 * cap, dtype=np.int64)
     st = np.zeros(5, dtype=np.int64)
     members = np.empty(64, dtype=np.int64)
-    vecs = np.empty(64, dtype=np.uint64)
+    vecs = factor_array(F, 1, 64)
     combo = np.empty(64, dtype=np.uint64)
     return _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every,
                 cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo)
@@ -472,8 +494,8 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
                 j = tab[NXT, mode, j]
         m1 = _NEXT[mode]
         m2 = _NEXT[m1]
-        ki = _set(m2, i, F[m2, i] ^ F[m2, j], F, keys, tab, hist, elig, st, shift, mask)
-        kj = _set(m1, j, F[m1, j] ^ F[m1, i], F, keys, tab, hist, elig, st, shift, mask)
+        ki = _add(m2, i, F, m2, j, F, keys, tab, hist, elig, st, shift, mask)
+        kj = _add(m1, j, F, m1, i, F, keys, tab, hist, elig, st, shift, mask)
         flips += 1
         since += 1
         # ---- reductions: only the two changed factors can have made a
