@@ -8,9 +8,11 @@ for the block additions.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
+import decomp  # noqa: F401  first: it sets OpenBLAS's thread timeout before numpy loads (decomp/__init__.py)
 import numpy as np
 
 from decomp.core.classical import STRASSEN
@@ -42,6 +44,7 @@ def main() -> None:
     except DecompError as exc:
         raise SystemExit(f"error: {exc}") from None
     (t,) = benchmark(s, [args.size], [args.levels], "float32", None, args.repeats)
+    print(f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}")
     print(f"{s.fmt} rank {s.rank}, {args.levels} level(s), {args.size} float32: ours {t.ours:.3f} s, "
           f"numpy.matmul {t.baseline:.3f} s, speed-up {t.speedup:.3f}x, max rel. error {t.error:.1e}")
     if args.levels == 1:

@@ -49,15 +49,24 @@ def _backend(device: str | None, dtype: str):
     return "torch", make, (lambda x: x.double().cpu().numpy()), sync, (lambda a, b: a @ b)
 
 
-def _median_time(fn, sync, repeats: int) -> float:
-    times = []
+def _seconds(fn, sync) -> float:
+    sync()
+    t0 = time.perf_counter()
+    fn()
+    sync()
+    return time.perf_counter() - t0
+
+
+def _alternating_medians(fns, sync, repeats: int) -> list[float]:
+    """Median time of each function, the functions called in turn within
+    every repeat: on a machine whose speed drifts (clock, other load) a
+    block of one function's runs and then a block of the other's would
+    compare two different machines."""
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        sync()
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, out in zip(fns, times):
+            out.append(_seconds(fn, sync))
+    return [statistics.median(t) for t in times]
 
 
 def benchmark(s: Scheme, sizes, levels, dtype="float32", device=None, repeats=3, seed=0) -> list[Timing]:
@@ -71,9 +80,8 @@ def benchmark(s: Scheme, sizes, levels, dtype="float32", device=None, repeats=3,
         ref = to_np(A).astype(np.float64) @ to_np(B).astype(np.float64)
         for L in levels:
             f = recursive(s, levels=L, cutoff=64, lang=lang)
-            f(A, B)  # warm-up (allocations, generated code)
-            ours = _median_time(lambda: f(A, B), sync, repeats)
-            baseline = _median_time(lambda: base(A, B), sync, repeats)
+            f(A, B), base(A, B)  # warm-up (allocations, generated code)
+            ours, baseline = _alternating_medians([lambda: f(A, B), lambda: base(A, B)], sync, repeats)
             err = float(np.abs(to_np(f(A, B)) - ref).max() / np.abs(ref).max())
             out.append(Timing(size, L, ours, baseline, err))
     return out
