@@ -290,9 +290,9 @@ def _numpy_body(temps, left, right, out_rows, n, p) -> list[str]:
     into its C blocks at once. A call touches three block buffers besides C
     whatever the rank, kept for the next call of the same shapes: fresh
     buffers cost page faults that, at 8192 float32, weighed as much as the
-    additions. A product whose first
-    use is to start a C block with coefficient 1 is written into that block
-    directly (`into`), which saves a pass over the block."""
+    additions. A product whose first use is to start a C block with
+    coefficient 1 is written into that block directly (`into`), which saves
+    a pass over the block."""
     lines = ["    dtype = np.result_type(A, B)",
              "    C = np.empty((rows, cols), dtype=dtype)",
              "    scratch = _take(dtype, (h, w), (w, d), (h, d))",
