@@ -91,3 +91,23 @@ def test_proof_file(tmp_path):
     proof = tmp_path / "r6.drat"
     res = solve("2x2x2", 6, method="sat", ring="gf2", solver="glucose4", proof=str(proof), time_limit=300)
     assert res.status == "infeasible" and proof.stat().st_size > 0
+
+
+def test_solver_without_budgets_runs_only_unlimited():
+    """python-sat cannot limit Lingeling: under a time limit it is refused
+    with a one-line error (it was a NotImplementedError traceback); with no
+    limit it runs to the end."""
+    with pytest.raises(DecompError, match="cannot stop at a time or conflict limit"):
+        solve("2x2x2", 7, method="sat", ring="gf2", solver="lingeling", time_limit=30)
+    res = solve("2x2x2", 7, method="sat", ring="gf2", solver="lingeling")
+    assert res.success and res.scheme.rank == 7 and res.scheme.verify().ok
+
+
+def test_solver_missing_from_the_installation_gets_one_line_error():
+    # python-sat lists cryptosat, but it needs the separate pycryptosat package
+    import importlib.util
+
+    if importlib.util.find_spec("pycryptosat"):
+        pytest.skip("pycryptosat is installed here")
+    with pytest.raises(DecompError, match="not available in this python-sat installation"):
+        solve("2x2x2", 7, method="sat", ring="gf2", solver="cryptosat", time_limit=10)

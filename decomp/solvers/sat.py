@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from pysat.formula import IDPool
-from pysat.solvers import Solver, SolverNames
+from pysat.solvers import NoSuchSolverError, Solver, SolverNames
 
 from ..core.errors import DecompError
 from ..core.io import read_json
@@ -86,6 +86,9 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         sat = Solver(name=solver, bootstrap_with=clauses, with_proof=bool(proof))
     except NotImplementedError:
         raise DecompError(f"solver {solver!r} cannot write proofs; try glucose4 or lingeling") from None
+    except NoSuchSolverError:  # named by python-sat but not built into it (cryptosat needs pycryptosat)
+        raise DecompError(f"solver {solver!r} is not available in this python-sat installation; "
+                          f"try cadical195") from None
     with sat:
         status, conflicts_used = _solve_in_slices(sat, problem, conflicts)
         extra["solve_seconds"] = time.monotonic() - t0 - encode_s
@@ -131,10 +134,23 @@ def _solve_in_slices(sat: Solver, problem: Problem, conflicts) -> tuple:
         step = _SLICE_CONFLICTS if limit is None else min(_SLICE_CONFLICTS, limit - used)
         if step <= 0:
             return None, used
-        sat.conf_budget(step)
+        try:
+            sat.conf_budget(step)
+        except NotImplementedError:  # python-sat has no limited solve for Lingeling
+            return _solve_unlimited(sat, problem, limit), used
         status = sat.solve_limited()
         used += step
         if status is not None:
             return status, used
         if problem.should_stop({"conflicts": used, "seconds": time.monotonic() - problem.start}):
             return None, used
+
+
+def _solve_unlimited(sat: Solver, problem: Problem, limit) -> bool:
+    """One plain solve() for solvers without budgets, allowed only when
+    nothing would have to stop it (it cannot be interrupted)."""
+    if limit is not None or problem.time_limit:
+        raise DecompError(f"solver {sat.solver.__class__.__name__.lower()!r} cannot stop at a time or conflict "
+                          f"limit (python-sat has no limited solve for it); leave out --time-limit and "
+                          f"conflicts, or choose cadical195, glucose4 or maplechrono")
+    return sat.solve()
