@@ -72,6 +72,8 @@ def _alternating_medians(fns, sync, repeats: int) -> list[float]:
 def benchmark(s: Scheme, sizes, levels, dtype="float32", device=None, repeats=3, seed=0) -> list[Timing]:
     """Median time of recursive execution vs the library matmul, measured in
     alternation in the same run, and the error against float64."""
+    if int(repeats) < 1:
+        raise DecompError(f"repeats must be at least 1, got {repeats}")
     lang, make, to_np, sync, base = _backend(device, dtype)
     rng = np.random.default_rng(seed)
     out = []

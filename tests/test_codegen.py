@@ -100,6 +100,8 @@ def test_codegen_and_bench_cli(tmp_path, capsys):
     assert code == 0 and len(rows) == 2 and all(r["max_rel_error"] < 1e-4 for r in rows)
     code, _, err = run_cli(["bench", "2x2x2", "--sizes", "x", "--results", res], capsys)
     assert code == 2 and "comma-separated" in err
+    code, _, err = run_cli(["bench", "2x2x2", "--sizes", "64", "--repeats", "0", "--results", res], capsys)
+    assert code == 2 and "repeats must be at least 1" in err  # was statistics' "no median for empty data"
     code, _, err = run_cli(["codegen", "5x5x5", "--results", res], capsys)
     assert code == 2 and "no stored scheme" in err
 
