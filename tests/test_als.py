@@ -40,6 +40,12 @@ def test_bad_options_refused():
         solve("2x2x2", 7, method="als", ring="gf2")
     with pytest.raises(DecompError, match="restarts must be"):
         solve("2x2x2", 7, method="als", ring="z", restarts=0)
+    # numbers that used to fail deep inside numpy, or to run and find nothing
+    for option, text in [({"tol": "abc"}, "tol must be a number"), ({"max_iter": 0}, "max_iter must be a whole"),
+                         ({"regularisation": "x"}, "regularisation must be a number"),
+                         ({"max_norm": -1}, "max_norm must be a number at least 1")]:
+        with pytest.raises(DecompError, match=text):
+            solve("2x2x2", 7, method="als", ring="z", **option)
 
 
 def test_rank_above_the_optimum_is_found_not_a_crash():

@@ -85,6 +85,13 @@ def test_bad_input_refused():
         solve("2x2x2", 0, method="sat")
     with pytest.raises(DecompError, match="unknown SAT solver"):
         solve("2x2x2", 7, method="sat", solver="nope")
+    # chunk 1 or 2 made the XOR chain loop for ever; the others reached pysat or ran silently
+    for option, text in [({"chunk": 2}, "chunk must be a whole number >= 3"),
+                         ({"conflicts": -3}, "conflicts must be a whole number >= 1"),
+                         ({"fix_fraction": "abc"}, "fix_fraction must be a number within"),
+                         ({"max_factor_nnz": -1}, "max_factor_nnz must be a whole number >= 1")]:
+        with pytest.raises(DecompError, match=text):
+            solve("2x2x2", 7, method="sat", ring="gf2", **option)
 
 
 def test_proof_file(tmp_path):

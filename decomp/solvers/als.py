@@ -21,7 +21,7 @@ from ..core.errors import DecompError, MissingDependencyError
 from ..core.rings import Ring
 from ..core.scheme import Scheme
 from .als_snap import refit, residual, snap
-from .api import Problem, SolveResult
+from .api import Problem, SolveResult, number_option, whole_option
 
 COEFFICIENT_SETS = {
     "ternary": [-1, 0, 1],
@@ -150,8 +150,14 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
         coefficients = "eighths" if ring is Ring.Q else "small" if ring is Ring.Z else "ternary"
     if coefficients not in COEFFICIENT_SETS:
         raise DecompError(f"unknown coefficient set {coefficients!r}: valid sets are {', '.join(COEFFICIENT_SETS)}")
-    if int(restarts) < 1:
-        raise DecompError(f"restarts must be >= 1, got {restarts}")
+    restarts = whole_option("als", "restarts", restarts, 1)
+    max_iter = whole_option("als", "max_iter", max_iter, 1)
+    tol = number_option("als", "tol", tol, 0.0)
+    fit_tol = number_option("als", "fit_tol", fit_tol, 0.0)
+    max_norm = number_option("als", "max_norm", max_norm, 1.0)
+    if isinstance(regularisation, (int, float, str)):
+        regularisation = (regularisation,)
+    regularisation = tuple(number_option("als", "regularisation", x, 0.0) for x in regularisation)
     if int(np.prod(fmt.shape)) * rank > 5_000_000:
         raise DecompError(f"{fmt} rank {rank} is too large for the dense ALS fit")
     values = COEFFICIENT_SETS[coefficients]

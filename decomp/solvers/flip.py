@@ -23,7 +23,7 @@ from ..core.scheme import Scheme
 from ..core.store import Catalogue
 from ..parallel import run_jobs
 from . import flip_kernel
-from .api import Problem, SolveResult
+from .api import Problem, SolveResult, whole_option
 from .flip_words import WORD_BITS, empty_factors, words_for
 
 # Room for plus transitions above the start rank.
@@ -223,14 +223,7 @@ def _store(catalogue: Catalogue, F, r, fmt, seed, seconds, symmetry="none"):
 
 
 def _count(name: str, value, least: int = 0) -> int:
-    """A whole-number option (from -o name=value), or a one-line error."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        n = None
-    if n is None or n < least or n != float(value):
-        raise DecompError(f"flip option {name} must be a whole number >= {least}, not {value!r}")
-    return n
+    return whole_option("flip", name, value, least)
 
 
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,

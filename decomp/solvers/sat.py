@@ -21,7 +21,7 @@ from ..core.lift import lift_gf2
 from ..core.rings import Ring
 from ..core.scheme import Scheme
 from . import sat_encoding as enc
-from .api import Problem, SolveResult
+from .api import Problem, SolveResult, number_option, whole_option
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
 MAX_TRIPLE_VARS = 3_000_000
@@ -65,8 +65,12 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     if product_vars > MAX_TRIPLE_VARS:
         raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
                           f"({product_vars} product variables; limit {MAX_TRIPLE_VARS})")
-    if not 0 <= float(fix_fraction) <= 1:
-        raise DecompError(f"fix_fraction must be within [0, 1], got {fix_fraction}")
+    fix_fraction = number_option("sat", "fix_fraction", fix_fraction, 0.0, 1.0)
+    # chunks of 1 or 2 literals never shorten an XOR chain (each step adds a link variable back)
+    chunk = whole_option("sat", "chunk", chunk, 3)
+    conflicts = whole_option("sat", "conflicts", conflicts, 1) if conflicts is not None else None
+    if max_factor_nnz is not None:
+        max_factor_nnz = whole_option("sat", "max_factor_nnz", max_factor_nnz, 1)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     lift = want_z if lift is None else bool(lift)
     if want_z and not lift:
