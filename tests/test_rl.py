@@ -20,7 +20,7 @@ from decomp.solvers.rl.demos import (augment, inverse_basis, random_bases, synth
 from decomp.solvers.rl.evaluate import UniformEvaluator, _priors  # noqa: E402
 from decomp.solvers.rl.game import TensorGame, apply, rank_bound, rank_one_action  # noqa: E402
 from decomp.solvers.rl.mcts import play  # noqa: E402
-from decomp.solvers.rl.train import Agent, config_for  # noqa: E402
+from decomp.solvers.rl.train import Agent, TrainConfig, config_for  # noqa: E402
 
 from known import LADERMAN, STRASSEN  # noqa: E402
 
@@ -272,3 +272,23 @@ def test_rl_plays_a_named_target_and_the_scheme_is_for_that_target(tmp_path):
     res = solve(target, 3, method="rl", ring="gf2", seed=0, time_limit=120,
                 **dict(SOLVE_TINY, warmup_steps=200, train_per_round=20), results=str(tmp_path))
     assert res.success and res.scheme.fmt == target and res.scheme.rank == 3 and res.scheme.verify().ok
+
+
+@pytest.mark.parametrize("setting,text", [
+    ({"batch": 0}, "batch must be a whole number >= 1"),
+    ({"simulations": "abc"}, "simulations must be a whole number"),
+    ({"lr": -1}, "lr must be a number within"),
+    ({"dim": 30}, "must be a multiple of heads"),
+])
+def test_bad_rl_settings_get_one_line_errors(setting, text):
+    """Checked when the config is made (CLI or a checkpoint's config.json);
+    batch 0 and an unknown device were torch tracebacks before."""
+    with pytest.raises(DecompError, match=text):
+        config_for("2x2x2", "gf2", **setting)
+    with pytest.raises(DecompError, match=text):
+        TrainConfig.from_dict(dict(config_for("2x2x2", "gf2").to_dict(), **setting))
+
+
+def test_unknown_device_refused():
+    with pytest.raises(DecompError, match="unknown device 'tpu'"):
+        solve("2x2x2", 7, method="rl", ring="gf2", device="tpu", time_limit=5)

@@ -23,6 +23,7 @@ from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ...core.store import Catalogue
 from ...core.targets import Target, parse_format_or_target, target_from_dict
+from ..api import number_option, whole_option
 from . import checkpoint
 from .actions import ActionSpace, default_coefficients
 from .demos import (augment, inverse_basis, random_bases, synthetic_batch, transform_actions,
@@ -66,6 +67,23 @@ class TrainConfig:
     c_puct: float = 1.25
     extra: dict = field(default_factory=dict)
 
+    # (least value) of each whole-number setting, and the range of each real one
+    _WHOLE = {"history": 0, "dim": 1, "heads": 1, "torso_layers": 1, "policy_layers": 1, "quantiles": 1,
+              "batch": 1, "warmup_steps": 0, "train_per_round": 1, "buffer": 1, "simulations": 1, "samples": 1,
+              "parallel_games": 1, "explore_moves": 0, "seed": 0}
+    _REAL = {"lr": (1e-12, 10.0), "synthetic_fraction": (0.0, 1.0), "c_puct": (0.0, 1e6)}
+
+    def __post_init__(self):
+        """Settings from the CLI or a checkpoint's config.json, checked and
+        normalised here so a bad one is a one-line error, not a failure
+        deep inside torch (batch 0, a negative learning rate, ...)."""
+        for name, least in self._WHOLE.items():
+            object.__setattr__(self, name, whole_option("rl", name, getattr(self, name), least))
+        for name, (low, high) in self._REAL.items():
+            object.__setattr__(self, name, number_option("rl", name, getattr(self, name), low, high))
+        if self.dim % self.heads:
+            raise DecompError(f"rl option dim ({self.dim}) must be a multiple of heads ({self.heads})")
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["coefficients"] = list(self.coefficients)
@@ -99,7 +117,11 @@ def _device(device: str | None) -> str:
 
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError):
+        raise DecompError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N") from None
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise DecompError("CUDA was asked for but torch sees no GPU (use --device cpu)")
     return device
 
