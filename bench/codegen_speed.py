@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 import decomp  # noqa: F401  first: it sets OpenBLAS's thread timeout before numpy loads (decomp/__init__.py)
 import numpy as np
@@ -19,17 +17,7 @@ from decomp.core.classical import STRASSEN
 from decomp.core.errors import DecompError
 from decomp.core.io import read_json
 from decomp.core.render import parse_algorithm
-from decomp.speed import benchmark
-
-
-def median_seconds(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from decomp.speed import alternating_medians, benchmark
 
 
 def main() -> None:
@@ -53,7 +41,9 @@ def main() -> None:
         a = rng.standard_normal((args.size // n, args.size // m)).astype(np.float32)
         b = rng.standard_normal((args.size // m, args.size // p)).astype(np.float32)
         out = np.empty((a.shape[0], b.shape[1]), np.float32)
-        products = s.rank * median_seconds(lambda: np.matmul(a, b, out=out), args.repeats)
+        np.matmul(a, b, out=out)  # warm-up
+        (one,) = alternating_medians([lambda: np.matmul(a, b, out=out)], lambda: None, args.repeats)
+        products = s.rank * one
         print(f"the {s.rank} block products alone: {products:.3f} s ({t.baseline / products:.3f}x of numpy.matmul); "
               f"left for additions and overhead in ours: {t.ours - products:.3f} s; "
               f"1.05x would allow {t.baseline / 1.05 - products:.3f} s")

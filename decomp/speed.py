@@ -57,7 +57,7 @@ def _seconds(fn, sync) -> float:
     return time.perf_counter() - t0
 
 
-def _alternating_medians(fns, sync, repeats: int) -> list[float]:
+def alternating_medians(fns, sync, repeats: int) -> list[float]:
     """Median time of each function, the functions called in turn within
     every repeat: on a machine whose speed drifts (clock, other load) a
     block of one function's runs and then a block of the other's would
@@ -83,7 +83,7 @@ def benchmark(s: Scheme, sizes, levels, dtype="float32", device=None, repeats=3,
         for L in levels:
             f = recursive(s, levels=L, cutoff=64, lang=lang)
             f(A, B), base(A, B)  # warm-up (allocations, generated code)
-            ours, baseline = _alternating_medians([lambda: f(A, B), lambda: base(A, B)], sync, repeats)
+            ours, baseline = alternating_medians([lambda: f(A, B), lambda: base(A, B)], sync, repeats)
             err = float(np.abs(to_np(f(A, B)) - ref).max() / np.abs(ref).max())
             out.append(Timing(size, L, ours, baseline, err))
     return out

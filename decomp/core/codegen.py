@@ -65,11 +65,15 @@ _SPARE = threading.local()  # per thread: scratch block buffers of earlier calls
 _SPARE_KEEP = 4
 
 
+def _spare_sets():
+    return _SPARE.__dict__.setdefault("sets", [])
+
+
 def _take(dtype, *shapes):
     """Scratch buffers of these shapes: a set an earlier call gave back, or
     new ones. Blocks this large are fresh memory maps each time they are
     allocated, and their page faults cost about as much as the additions."""
-    spare = _SPARE.__dict__.setdefault("sets", [])
+    spare = _spare_sets()
     key = (np.dtype(dtype).str, shapes)
     for i in range(len(spare) - 1, -1, -1):
         if spare[i][0] == key:
@@ -80,7 +84,7 @@ def _take(dtype, *shapes):
 def _give(taken):
     """Back for the next call (a nested call of the same shapes, while these
     are in use, takes new ones); the oldest sets beyond _SPARE_KEEP go."""
-    spare = _SPARE.__dict__.setdefault("sets", [])
+    spare = _spare_sets()
     spare.append(taken)
     del spare[:-_SPARE_KEEP]
 

@@ -128,18 +128,25 @@ def _fixed_index(p, G, fixed, st):
 
 
 @njit(**_KERNEL)
+def _drop_fixed(q, fixed, st):
+    """Remove fixed term q (the last one moves into its place). A plain call:
+    inlined at IR level (inline="always", numba 0.68) it made long walks hang."""
+    n = st[NFIX] - 1
+    copy_into(fixed, 0, q, fixed, 0, n)
+    clear(fixed, 0, n)
+    st[NFIX] = n
+
+
+@njit(**_KERNEL)
 def _toggle_fixed(p, G, fixed, st):
     """Add a(x)a(x)a for node p's value a to the fixed terms, or cancel it
     if it is there already."""
-    n = st[NFIX]
     q = _fixed_index(p, G, fixed, st)
     if q >= 0:
-        copy_into(fixed, 0, q, fixed, 0, n - 1)
-        clear(fixed, 0, n - 1)
-        st[NFIX] = n - 1
+        _drop_fixed(q, fixed, st)
         return
-    copy_into(fixed, 0, n, G, 0, p)
-    st[NFIX] = n + 1
+    copy_into(fixed, 0, st[NFIX], G, 0, p)
+    st[NFIX] += 1
 
 
 @njit(**_KERNEL)
@@ -154,8 +161,9 @@ def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
         return _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask), True
     for m in range(3):
         a = p0 + m  # the node whose value a repeats at the next position
-        if equal(G, 0, a, G, 0, _after(a, 1)) and _fixed_index(a, G, fixed, st) >= 0:
-            _toggle_fixed(a, G, fixed, st)
+        q = _fixed_index(a, G, fixed, st) if equal(G, 0, a, G, 0, _after(a, 1)) else -1
+        if q >= 0:
+            _drop_fixed(q, fixed, st)
             c = _after(a, 2)
             if _add(0, c, G, 0, a, G, keys, tab, hist, elig, st, shift, mask) == 0:
                 nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)

@@ -271,8 +271,7 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
             elif equal(F, b, u, F, b, t):
                 other = a
             if other >= 0:
-                _add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask)
-                zero = is_zero(F, other, u)
+                zero = _add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask) == 0
                 last = r - 1
                 r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
                 if u == last:

@@ -94,7 +94,7 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         raise DecompError(f"solver {solver!r} is not available in this python-sat installation; "
                           f"try cadical195") from None
     with sat:
-        status, conflicts_used = _solve_in_slices(sat, problem, conflicts)
+        status, conflicts_used = _solve_in_slices(sat, solver, problem, conflicts)
         extra["solve_seconds"] = time.monotonic() - t0 - encode_s
         extra["conflicts"] = conflicts_used
         if status is True:
@@ -130,10 +130,10 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
                            None, None, method="sat", extra=extra)
 
 
-def _solve_in_slices(sat: Solver, problem: Problem, conflicts) -> tuple:
+def _solve_in_slices(sat: Solver, name: str, problem: Problem, conflicts) -> tuple:
     """True/False from the solver, or None when a budget or the callback ended it."""
     used = 0
-    limit = int(conflicts) if conflicts else None
+    limit = conflicts  # a whole number >= 1, or None
     while True:
         step = _SLICE_CONFLICTS if limit is None else min(_SLICE_CONFLICTS, limit - used)
         if step <= 0:
@@ -141,7 +141,7 @@ def _solve_in_slices(sat: Solver, problem: Problem, conflicts) -> tuple:
         try:
             sat.conf_budget(step)
         except NotImplementedError:  # python-sat has no limited solve for Lingeling
-            return _solve_unlimited(sat, problem, limit), used
+            return _solve_unlimited(sat, name, problem, limit), used
         status = sat.solve_limited()
         used += step
         if status is not None:
@@ -150,11 +150,11 @@ def _solve_in_slices(sat: Solver, problem: Problem, conflicts) -> tuple:
             return None, used
 
 
-def _solve_unlimited(sat: Solver, problem: Problem, limit) -> bool:
+def _solve_unlimited(sat: Solver, name: str, problem: Problem, limit) -> bool:
     """One plain solve() for solvers without budgets, allowed only when
     nothing would have to stop it (it cannot be interrupted)."""
     if limit is not None or problem.time_limit:
-        raise DecompError(f"solver {sat.solver.__class__.__name__.lower()!r} cannot stop at a time or conflict "
+        raise DecompError(f"solver {name!r} cannot stop at a time or conflict "
                           f"limit (python-sat has no limited solve for it); leave out --time-limit and "
                           f"conflicts, or choose cadical195, glucose4 or maplechrono")
     return sat.solve()
