@@ -1,6 +1,7 @@
 """Flip-graph benchmark: flips per second per core of the numba kernel next
 to a plain-Python reference walk (same moves, dict-of-sets groups) measured
-in the same run, and time-to-target from the standard algorithm over seeds.
+in the same run, and time-to-target from the standard algorithm over seeds,
+for the plain walker and the adaptive search (flip_adaptive.py).
 
     python bench/flip_speed.py            # full (several minutes)
     python bench/flip_speed.py --quick    # a smaller budget
@@ -90,7 +91,12 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--speed-only", action="store_true", help="only the flips-per-second table")
     ap.add_argument("--formats", default=None, help="time to target only for these formats (e.g. 5x5x5)")
+    ap.add_argument("--search", default="walk,adaptive",
+                    help="time to target with these searches: walk (plain walker), adaptive (pools, flip_adaptive.py)")
     args = ap.parse_args()
+    searches = args.search.split(",")
+    if not searches or set(searches) - {"walk", "adaptive"}:
+        raise SystemExit(f"error: --search takes walk and/or adaptive, comma-separated, not {args.search!r}")
     seeds = args.seeds or (2 if args.quick else 5)
     limit = args.time_limit or (60 if args.quick else 300)
     print("## flips per second per core (one walker, GF(2), no plus transitions)\n")
@@ -112,8 +118,8 @@ def main() -> None:
     if args.speed_only:
         return
     print(f"\n## time to target from the standard algorithm ({seeds} seeds, limit {limit:.0f} s each, 1 walker)\n")
-    print("| format | target (gf2) | symmetry | reached | median s | min s | max s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| format | target (gf2) | symmetry | search | reached | median s | min s | max s | best rank per seed |")
+    print("|---|---|---|---|---|---|---|---|---|")
     targets = [("3x3x3", 23, "none"), ("2x3x4", 20, "none"), ("3x4x4", 38, "none"), ("4x4x4", 49, "none"),
                ("4x4x5", 61, "none"), ("5x5x5", 95, "none"),
                ("3x3x3", 23, "cyclic"), ("4x4x4", 49, "cyclic"), ("5x5x5", 95, "cyclic"), ("5x5x5", 93, "cyclic")]
@@ -121,18 +127,19 @@ def main() -> None:
         targets = [t for t in targets if t[0] != "5x5x5" and t[0] != "4x4x5"]
     if args.formats:
         targets = [t for t in targets if t[0] in args.formats.split(",")]
-    for text, rank, symmetry in targets:
-        times, reached = [], 0
+    for (text, rank, symmetry), search in ((t, s) for t in targets for s in searches):
+        times, reached, ranks = [], 0, []
         for seed in range(1, seeds + 1):
-            res = solve(text, rank, method="flip", ring="gf2", seed=seed, time_limit=limit, symmetry=symmetry)
+            res = solve(text, rank, method="flip", ring="gf2", seed=seed, time_limit=limit, symmetry=symmetry,
+                        search=search)
+            ranks.append(str(res.best_rank))
             if res.success:
                 reached += 1
                 times.append(res.wall_time)
-        if times:
-            print(f"| {text} | {rank} | {symmetry} | {reached}/{seeds} | {statistics.median(times):.2f} | "
-                  f"{min(times):.2f} | {max(times):.2f} |", flush=True)
-        else:
-            print(f"| {text} | {rank} | {symmetry} | 0/{seeds} | - | - | - |", flush=True)
+        spread = (f"{statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f}" if times
+                  else "- | - | -")
+        print(f"| {text} | {rank} | {symmetry} | {search} | {reached}/{seeds} | {spread} | {', '.join(ranks)} |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -205,6 +205,8 @@ def _solve_with_progress(fmt, rank, method, ring, seed, time_limit, options, qui
                 parts.append(f"{state['flips'] / secs / 1e6:.2f} M flips/s")
                 parts.append(f"plus transitions {state.get('plus_transitions', 0)}")
                 parts.append(f"restarts {state.get('restarts', 0)}")
+            if "pool_rank" in state:
+                parts.append(f"pool rank {state['pool_rank']}, path {state['path']}")
             if "restart" in state:
                 parts = [f"restart {state['restart']}/{options.get('restarts', 20)}",
                          f"numeric fits {state['numeric_fits']}", f"exact {state['exact']}",

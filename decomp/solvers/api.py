@@ -218,7 +218,8 @@ _ALL_RINGS = (Ring.Z, Ring.Q, Ring.GF2, Ring.ZT)
 register(Method("flip", "decomp.solvers.flip",
                 {"start": "naive", "workers": 1, "plateau": 20_000, "plus_margin": 2, "chunk": 200_000,
                  "max_flips": None, "lift": None, "results": None, "walkers": None,
-                 "restart_flips": 100_000_000, "symmetry": "none", "parts": None, "fixed_terms": None},
+                 "restart_flips": None, "symmetry": "none", "parts": None, "fixed_terms": None,
+                 "search": "walk", "pool": 4, "path": 20_000, "path_max": 50_000_000},
                 (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
                 summary="flip-graph random walks over GF(2), plus transitions, lifting to Z"))
 register(Method("sat", "decomp.solvers.sat",

@@ -24,6 +24,7 @@ from ..core.store import Catalogue
 from ..parallel import run_jobs
 from . import flip_kernel
 from .api import Problem, SolveResult, whole_option
+from .flip_adaptive import AdaptiveSearch
 from .flip_words import WORD_BITS, empty_factors, words_for
 
 # Room for plus transitions above the start rank.
@@ -114,21 +115,46 @@ class PlainWalk:
     def best_bits(self) -> np.ndarray:
         return self.best_F[:, : self.best_rank].copy()
 
+    # Snapshots of schemes, for the adaptive search's pools (flip_adaptive.py).
+    def snapshot(self):
+        return self.F.copy(), self.rank
 
-def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None):
-    """PlainWalk or CyclicWalk from the start point and the symmetry asked for."""
+    def best_snapshot(self):
+        return self.best_F.copy(), self.best_rank
+
+    def load(self, snap) -> None:
+        """Walk on from a snapshot, which is also the best of the new try."""
+        F, r = snap
+        self.F[...], self.rank = F, r
+        self.best_F[...], self.best_r[0] = F, r
+
+    @staticmethod
+    def bits_of(snap) -> np.ndarray:
+        return snap[0][:, : snap[1]].copy()
+
+    @staticmethod
+    def rank_of(snap) -> int:
+        return snap[1]
+
+
+def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None):
+    """PlainWalk or CyclicWalk from the start point and the symmetry asked
+    for; driven by an AdaptiveSearch when `adaptive` is (pool, path, path_max)."""
     if symmetry == "cyclic":
         from .flip_cyclic import cyclic_walk
 
         s0 = None if start is None or start == "naive" else start_scheme(fmt, start)
-        return cyclic_walk(fmt, s0, target, parts, fixed_terms, _EXTRA_TERMS)
-    if symmetry != "none":
+        state = cyclic_walk(fmt, s0, target, parts, fixed_terms, _EXTRA_TERMS)
+    elif symmetry != "none":
         raise DecompError(f"flip option symmetry must be none or cyclic, not {symmetry!r}")
-    return PlainWalk(start_scheme(fmt, start), _EXTRA_TERMS)
+    else:
+        state = PlainWalk(start_scheme(fmt, start), _EXTRA_TERMS)
+    return state if adaptive is None else AdaptiveSearch(state, *adaptive)
 
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
-           lift, results, stop, progress=None, restart_flips=0, symmetry="none", parts=None, fixed_terms=None):
+           lift, results, stop, progress=None, restart_flips=0, symmetry="none", parts=None, fixed_terms=None,
+           adaptive=None):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
     restart_flips: start afresh from the start point after this many flips
@@ -138,13 +164,14 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     path is the better use of the time (Kauers & Moosbauer restart too).
     A scheme at the target that does not lift to Z also starts a new attempt.
     symmetry='cyclic' walks over cyclic-symmetric schemes (flip_cyclic.py).
+    adaptive=(pool, path, path_max) runs the adaptive search (flip_adaptive.py).
 
     Returns a dict with the best GF(2) scheme's arrays over all attempts, its
     rank, the lifted Z scheme (if asked and it lifts), counters and history.
     Runs in a worker process, so it returns plain data.
     """
     fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
-    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms)
+    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive)
     rng = np.array([np.uint64(seed * 0x9E3779B97F4A7C15 % (1 << 64) or 1)], dtype=np.uint64)
     _rand_warm(rng)
     counters = np.zeros(4, dtype=np.int64)
@@ -170,10 +197,11 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
             history.append((time.monotonic() - t0, top_r))
             if catalogue is not None:
                 _store(catalogue, top_F, top_r, fmt, seed, time.monotonic() - t0, symmetry)
-        if progress is not None and progress(
-            {"rank": int(r), "best_rank": top_r, "flips": int(counters[0]),
-             "plus_transitions": int(counters[2]), "restarts": restarts, "seconds": time.monotonic() - t0}
-        ):
+        report = {"rank": int(r), "best_rank": top_r, "flips": int(counters[0]),
+                  "plus_transitions": int(counters[2]), "restarts": restarts, "seconds": time.monotonic() - t0}
+        if adaptive is not None:
+            report.update(pool_rank=state.level, path=state.path)
+        if progress is not None and progress(report):
             interrupted = True
             break
         again = restart_flips > 0 and counters[0] - improved_at >= restart_flips
@@ -227,8 +255,8 @@ def _count(name: str, value, least: int = 0) -> int:
 
 
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
-        max_flips=None, lift=None, results=None, walkers=None, restart_flips=100_000_000, symmetry="none",
-        parts=None, fixed_terms=None) -> SolveResult:
+        max_flips=None, lift=None, results=None, walkers=None, restart_flips=None, symmetry="none",
+        parts=None, fixed_terms=None, search="walk", pool=4, path=20_000, path_max=50_000_000) -> SolveResult:
     fmt = problem.fmt
     check_supported(fmt)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
@@ -239,7 +267,14 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         fixed_terms = _count("fixed_terms", fixed_terms, 1)
     if symmetry == "cyclic" and not isinstance(fmt, Format):
         raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
-    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms)  # fail fast on a bad start or option
+    if search not in ("walk", "adaptive"):
+        raise DecompError(f"flip option search must be walk or adaptive, not {search!r}")
+    adaptive = None
+    if search == "adaptive":
+        adaptive = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1))
+    if restart_flips is None:  # an adaptive search keeps its pools: no restarts unless asked
+        restart_flips = 0 if adaptive else 100_000_000
+    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms, adaptive)  # fail fast on a bad start or option
     seed = 0 if problem.seed is None else int(problem.seed)
     deadline = time.monotonic() + (problem.time_left() if problem.time_limit else 3600.0 * 24 * 365)
     max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
@@ -249,7 +284,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed * 1000 + w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=deadline, max_flips=max_flips, lift=lift, results=results,
-                 restart_flips=restart_flips, symmetry=symmetry, parts=parts, fixed_terms=fixed_terms)
+                 restart_flips=restart_flips, symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
+                 adaptive=adaptive)
             for w in range(nwalkers)]
     if nwalkers == 1 and problem.callback is not None:
         jobs[0]["progress"] = problem.callback
@@ -270,7 +306,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     gf2 = from_bits(best["F"], best["rank"], fmt, prov)
     scheme = gf2
     message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"
-    extra = dict(totals, flips_per_second=totals["flips"] / max(1e-9, time.monotonic() - problem.start))
+    extra = dict(totals, search=search, flips_per_second=totals["flips"] / max(1e-9, time.monotonic() - problem.start))
     if lift:
         extra["lift"] = best["lift_message"] or "not attempted (target not reached)"
         if best["lifted"] is not None:

@@ -176,6 +176,28 @@ class CyclicWalk:
         """The walk's current (not best) scheme, expanded."""
         return self._expanded(self.G, self.fixed, self.nr, int(self.nfix[0]))
 
+    # Snapshots of schemes, for the adaptive search's pools (flip_adaptive.py).
+    def snapshot(self):
+        return self.G.copy(), self.nr, self.fixed.copy(), int(self.nfix[0])
+
+    def best_snapshot(self):
+        return self.best_G.copy(), int(self.best[1]), self.best_fixed.copy(), int(self.best[2])
+
+    def load(self, snap) -> None:
+        """Walk on from a snapshot, which is also the best of the new try."""
+        G, nr, fixed, nfix = snap
+        self.G[...], self.nr, self.fixed[...], self.nfix[0] = G, nr, fixed, nfix
+        self.best_G[...], self.best_fixed[...] = G, fixed
+        self.best[:] = (3 * nr + nfix, nr, nfix)
+
+    def bits_of(self, snap) -> np.ndarray:
+        G, nr, fixed, nfix = snap
+        return self._expanded(G, fixed, nr, nfix)
+
+    @staticmethod
+    def rank_of(snap) -> int:
+        return 3 * snap[1] + snap[3]
+
     def _expanded(self, G, fixed, nr, nfix) -> np.ndarray:
         reps = [tuple(get_int(G, 0, 3 * t + m) for m in range(3)) for t in range(nr)]
         return expand(reps, [get_int(fixed, 0, q) for q in range(nfix)], self.words)
