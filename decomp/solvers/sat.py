@@ -20,7 +20,7 @@ from ..core.io import read_json
 from ..core.lift import lift_gf2
 from ..core.rings import Ring
 from ..core.scheme import Scheme
-from . import sat_encoding as enc
+from . import sat_encoding as enc, sat_local
 from .api import Problem, SolveResult, number_option, whole_option
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
@@ -28,8 +28,12 @@ MAX_TRIPLE_VARS = 3_000_000
 _SLICE_CONFLICTS = 20_000
 
 
+# Not a python-sat solver: the local search on the Brent equations (sat_local.py).
+LOCAL = "local"
+
+
 def solver_names() -> list[str]:
-    return sorted(n for n in vars(SolverNames) if not n.startswith("_"))
+    return sorted([n for n in vars(SolverNames) if not n.startswith("_")] + [LOCAL])
 
 
 def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4):
@@ -57,10 +61,18 @@ def _known_scheme(known, fmt) -> Scheme:
 
 
 def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fraction=1 / 3,
-        max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4) -> SolveResult:
+        max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4, noise=0.2, tabu=5,
+        restart_steps=10_000_000) -> SolveResult:
     fmt, rank = problem.fmt, problem.rank
     if solver not in solver_names():
         raise DecompError(f"unknown SAT solver {solver!r}: valid solvers are {', '.join(solver_names())}")
+    want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
+    lift = want_z if lift is None else bool(lift)
+    if want_z and not lift:
+        raise DecompError("over z the SAT solver needs lifting (it solves over GF(2))")
+    if solver == LOCAL:
+        return _run_local(problem, lift, noise, tabu, restart_steps,
+                          {"known": known, "max_factor_nnz": max_factor_nnz, "conflicts": conflicts, "proof": proof})
     product_vars = int(np.prod(fmt.shape)) * rank
     if product_vars > MAX_TRIPLE_VARS:
         raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
@@ -71,10 +83,6 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     conflicts = whole_option("sat", "conflicts", conflicts, 1) if conflicts is not None else None
     if max_factor_nnz is not None:
         max_factor_nnz = whole_option("sat", "max_factor_nnz", max_factor_nnz, 1)
-    want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
-    lift = want_z if lift is None else bool(lift)
-    if want_z and not lift:
-        raise DecompError("over z the SAT solver needs lifting (it solves over GF(2))")
     known_s, fix_terms = None, []
     if known is not None:
         known_s = _known_scheme(known, fmt)
@@ -98,21 +106,7 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         extra["solve_seconds"] = time.monotonic() - t0 - encode_s
         extra["conflicts"] = conflicts_used
         if status is True:
-            U, V, W = enc.decode(sat.get_model(), u, v, w)
-            prov = {"method": "sat", "seed": problem.seed, "seconds": round(time.monotonic() - t0, 3),
-                    "solver": solver}
-            scheme = Scheme(fmt, U, V, W, ring=Ring.GF2, provenance=prov)
-            message = f"found rank {rank} over gf2 with {solver}"
-            if lift:
-                lifted = lift_gf2(scheme)
-                extra["lift"] = lifted.message
-                if lifted.scheme is None:
-                    return SolveResult(False, "not_found", message + f"; {lifted.message}", None, rank,
-                                       [(extra["solve_seconds"], rank)], method="sat", extra=extra)
-                scheme = lifted.scheme if problem.ring is not Ring.Q else lifted.scheme.as_ring(Ring.Q)
-                message += "; lifted to Z"
-            return SolveResult(True, "found", message, scheme, rank, [(extra["solve_seconds"], rank)],
-                               method="sat", extra=extra)
+            return _found(problem, enc.decode(sat.get_model(), u, v, w), solver, lift, t0, extra)
         if status is False:
             if proof:
                 Path(proof).write_text("\n".join(sat.get_proof()) + "\n")
@@ -128,6 +122,45 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         why = "time_limit" if problem.time_left() <= 0 else "interrupted"
         return SolveResult(False, why, f"SAT solver stopped ({why}) after {conflicts_used} conflicts",
                            None, None, method="sat", extra=extra)
+
+
+def _found(problem: Problem, factors, solver: str, lift: bool, t0: float, extra: dict) -> SolveResult:
+    """The solver's GF(2) scheme as a result, lifted to Z when asked."""
+    prov = {"method": "sat", "seed": problem.seed, "seconds": round(time.monotonic() - t0, 3), "solver": solver}
+    scheme = Scheme(problem.fmt, *factors, ring=Ring.GF2, provenance=prov)
+    message = f"found rank {scheme.rank} over gf2 with {solver}"
+    if lift:
+        lifted = lift_gf2(scheme)
+        extra["lift"] = lifted.message
+        if lifted.scheme is None:
+            return SolveResult(False, "not_found", message + f"; {lifted.message}", None, scheme.rank,
+                               [(extra["solve_seconds"], scheme.rank)], method="sat", extra=extra)
+        scheme = lifted.scheme if problem.ring is not Ring.Q else lifted.scheme.as_ring(Ring.Q)
+        message += "; lifted to Z"
+    return SolveResult(True, "found", message, scheme, scheme.rank, [(extra["solve_seconds"], scheme.rank)],
+                       method="sat", extra=extra)
+
+
+def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, cdcl_only: dict) -> SolveResult:
+    """solver=local: the local search of sat_local.py (finds schemes, proves nothing)."""
+    given = [name for name, value in cdcl_only.items() if value is not None]
+    if given:
+        raise DecompError(f"sat option(s) {', '.join(given)} need a CDCL solver, not solver=local")
+    if max(problem.fmt.shape) > 64:
+        raise DecompError(f"solver=local handles factors of at most 64 entries, not {max(problem.fmt.shape)}")
+    noise = number_option("sat", "noise", noise, 0.0, 1.0)
+    tabu = whole_option("sat", "tabu", tabu, 0)
+    restart_steps = whole_option("sat", "restart_steps", restart_steps, 1)
+    t0 = time.monotonic()
+    factors, stats = sat_local.find(problem.fmt, problem.rank, problem.seed or 0, noise, tabu, restart_steps,
+                                    lambda state: problem.should_stop(dict(state, seconds=time.monotonic() - t0)))
+    extra = dict(stats, solver=LOCAL, solve_seconds=time.monotonic() - t0)
+    if factors is not None:
+        return _found(problem, factors, LOCAL, lift, t0, extra)
+    why = "time_limit" if problem.time_left() <= 0 else "interrupted"
+    return SolveResult(False, why, f"local search stopped ({why}) after {stats['steps']} steps in "
+                       f"{stats['tries']} tries; fewest violated equations {stats['fewest_violated']}",
+                       None, None, method="sat", extra=extra)
 
 
 def _solve_in_slices(sat: Solver, name: str, problem: Problem, conflicts) -> tuple:

@@ -1,0 +1,70 @@
+"""Local search on the Brent equations (sat -o solver=local, sat_local.py)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from decomp import solve
+from decomp.core.errors import DecompError
+from decomp.core.formats import Format
+from decomp.core.render import parse_algorithm
+from decomp.solvers import sat_local as L
+from known import STRASSEN
+
+
+def _masks(mat):
+    mat = np.asarray(mat) % 2
+    return (mat.astype(np.uint64) << np.arange(mat.shape[0], dtype=np.uint64)[:, None]).sum(axis=0, dtype=np.uint64)
+
+
+def test_residual_is_zero_exactly_for_a_scheme():
+    s = parse_algorithm("2x2x2", STRASSEN).as_ring("gf2")
+    T = L.tensor_bits(s.fmt.tensor())
+    U, V, W = (_masks(m) for m in s.factors)
+    assert not L.residual(T, U, V, W).any()
+    U[3] ^= np.uint64(1)  # one more product u[0]v w in the equations of row 0: |v_3| * |w_3| of them flip
+    E = L.residual(T, U, V, W)
+    flipped = sum(bin(int(x)).count("1") for x in E.ravel())
+    assert flipped == bin(int(V[3])).count("1") * bin(int(W[3])).count("1") > 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(dims=st.sampled_from([(2, 2, 2), (2, 3, 4), (3, 3, 3)]), rank=st.integers(1, 12),
+       seed=st.integers(0, 10**6), mode=st.integers(0, 2), pick=st.integers(0, 10**6))
+def test_delta_is_the_change_in_violated_equations(dims, rank, seed, mode, pick):
+    fmt = Format(*dims)
+    T = L.tensor_bits(fmt.tensor())
+    U, V, W = L.random_factors(fmt.shape, rank, 0.4, seed)
+    r, q = pick % rank, pick % fmt.shape[mode]
+
+    def violated():
+        return sum(bin(int(x)).count("1") for x in L.residual(T, U, V, W).ravel())
+
+    before = violated()
+    E = L.residual(T, U, V, W)
+    d = L._delta(E, U, V, W, r, mode, q)
+    L._apply(E, U, V, W, r, mode, q)
+    assert violated() == before + d
+    assert np.array_equal(E, L.residual(T, U, V, W))  # the incremental residual stays exact
+
+
+@pytest.mark.parametrize("fmt,rank,ring", [("2x2x2", 7, "gf2"), ("2x2x3", 11, "gf2"), ("2x2x2", 7, "z")])
+def test_local_search_finds_schemes(fmt, rank, ring):
+    res = solve(fmt, rank, method="sat", ring=ring, solver="local", seed=1, time_limit=120)
+    assert res.success and res.scheme.rank <= rank and res.scheme.verify().ok
+    assert res.scheme.ring.value == ring and res.extra["solver"] == "local"
+
+
+def test_local_search_honours_the_time_limit():
+    res = solve("2x3x3", 14, method="sat", ring="gf2", solver="local", seed=1, time_limit=1)
+    assert res.status == "time_limit" and res.extra["steps"] > 0 and res.wall_time < 30
+
+
+@pytest.mark.parametrize("options,text", [({"noise": 2}, "noise must be a number within"),
+                                          ({"tabu": -1}, "tabu must be a whole number >= 0"),
+                                          ({"restart_steps": 0}, "restart_steps must be a whole number >= 1"),
+                                          ({"conflicts": 10}, "conflicts need a CDCL solver"),
+                                          ({"known": "x.json"}, "known need a CDCL solver")])
+def test_bad_local_options_refused(options, text):
+    with pytest.raises(DecompError, match=text):
+        solve("2x2x2", 7, method="sat", ring="gf2", solver="local", **options)
