@@ -4,7 +4,8 @@ tries of bounded path length, the path limit doubling when tries fail."""
 import numpy as np
 import pytest
 from conftest import run_cli
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from decomp import solve
 from decomp.core.formats import Format

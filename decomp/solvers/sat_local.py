@@ -183,8 +183,7 @@ def search(T, U, V, W, steps, noise, tabu, rng, last, counters):
         _apply(E, U, V, W, r, mode, q)
         last[r, mode, q] = step
         step += 1
-        if violated < counters[1]:
-            counters[1] = violated
+        counters[1] = min(counters[1], violated)
     counters[0] = step
     counters[2] = violated
     return violated
