@@ -679,6 +679,8 @@ def search(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="folder for the run's checkpoint"),
     resume: Optional[Path] = typer.Option(None, "--resume", help="continue the run checkpointed in this folder"),
     keep_going: bool = typer.Option(False, "--keep-going", help="keep searching for alternatives after a success"),
+    option: List[str] = typer.Option([], "--option", "-o",
+                                     help="method.key=value for one method's slices, e.g. flip.symmetry=cyclic"),
     out: Optional[Path] = typer.Option(None, "--out"),
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
@@ -690,8 +692,15 @@ def search(
     fmt = Format.parse(format)
     cat = _catalogue(results)
     folder = resume or checkpoint
+    per_method: dict = {}
+    for key, value in _parse_options(option).items():
+        method, dot, name = key.partition(".")
+        if not dot or not method or not name:
+            raise DecompError(f"search option {key!r} must name its method: method.key=value, e.g. flip.plateau=2000")
+        per_method.setdefault(method, {})[name] = value
     res = run_search(fmt, rank, ring.value, [m.strip() for m in methods.split(",") if m.strip()], workers,
-                     time_limit, cat, folder, resume is not None, ray, slice_seconds, keep_going)
+                     time_limit, cat, folder, resume is not None, ray, slice_seconds, keep_going,
+                     options=per_method)
     if res.scheme is not None and res.success and out is not None:
         write_json(res.scheme, out)
     st = res.state

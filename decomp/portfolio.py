@@ -38,8 +38,17 @@ def run_task(spec: dict) -> dict:
         opts[key] = start
     t0 = time.monotonic()
     try:
-        res = solve(tuple(spec["fmt"]), spec["rank"], method=spec["method"], ring=spec["ring"],
-                    seed=spec["seed"], time_limit=spec["slice"], **opts)
+        try:
+            res = solve(tuple(spec["fmt"]), spec["rank"], method=spec["method"], ring=spec["ring"],
+                        seed=spec["seed"], time_limit=spec["slice"], **opts)
+        except DecompError:
+            if spec.get("start") is None:
+                raise
+            # a start this method's options cannot take (a cyclic walk from an
+            # asymmetric scheme): the slice starts from the method's own start
+            opts.pop("start", None), opts.pop("known", None)
+            res = solve(tuple(spec["fmt"]), spec["rank"], method=spec["method"], ring=spec["ring"],
+                        seed=spec["seed"], time_limit=max(1.0, spec["slice"] - (time.monotonic() - t0)), **opts)
     except DecompError as exc:  # e.g. a format too large for this method: reported, not fatal
         return {"method": spec["method"], "seed": spec["seed"], "error": str(exc), "scheme": None}
     return {"method": spec["method"], "seed": spec["seed"], "success": res.success, "status": res.status,
@@ -60,6 +69,7 @@ class SearchState:
     best: dict | None = None  # native JSON of the best scheme so far
     found: bool = False
     history: list = field(default_factory=list)  # [elapsed, method, rank]
+    options: dict = field(default_factory=dict)  # method -> its solver options
 
     def save(self, folder: Path) -> None:
         atomic_write_bytes(folder / CHECKPOINT, json.dumps(asdict(self)).encode())
@@ -108,10 +118,32 @@ def _start_for(method: str, best: Scheme | None, ring: Ring, seed: int):
     return scheme_to_dict(best.as_ring(Ring.GF2))
 
 
+def _checked_options(options: dict | None, methods: list) -> dict:
+    """Per-method options, refused in one line when the method is not in the
+    run, or the option is not one of the method's (slices set start/known,
+    seed and time limit themselves)."""
+    from .solvers.api import METHODS as REGISTRY
+
+    out = {}
+    for method, opts in (options or {}).items():
+        if method not in methods:
+            raise DecompError(f"options for {method}, which is not among the methods of this run "
+                              f"({', '.join(methods)})")
+        valid = set(REGISTRY[method].options) - {"start", "known", "workers", "walkers", "results"}
+        bad = sorted(set(opts) - valid)
+        if bad:
+            raise DecompError(f"unknown option(s) {', '.join(bad)} for {method} in a search: valid options are "
+                              f"{', '.join(sorted(valid))}")
+        out[method] = dict(opts)
+    return out
+
+
 def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time_limit: float = 600.0,
            catalogue: Catalogue | None = None, checkpoint: Path | None = None, resume: bool = False,
            ray: str | None = None, slice_seconds: float = 20.0, keep_going: bool = False,
-           callback=None) -> SearchResult:
+           callback=None, options: dict | None = None) -> SearchResult:
+    """options: {method: {option: value}}, passed to every slice of that
+    method (a resumed run keeps its checkpoint's options unless new ones are given)."""
     fmt = Format.parse(fmt)
     ring = Ring.parse(ring)
     methods = list(methods)
@@ -129,8 +161,10 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
         state = SearchState.load(checkpoint)
         if (tuple(state.fmt), state.rank, state.ring) != (fmt.dims, rank, ring.value):
             raise DecompError(f"checkpoint is for {Format(*state.fmt)} rank {state.rank} over {state.ring}")
+        if options:
+            state.options = _checked_options(options, state.methods)
     else:
-        state = SearchState(list(fmt.dims), rank, ring.value, methods)
+        state = SearchState(list(fmt.dims), rank, ring.value, methods, options=_checked_options(options, methods))
     best = scheme_from_dict(state.best) if state.best else None
     executor = make_executor(run_task, workers, ray)
     deadline = time.monotonic() + max(0.0, time_limit - state.elapsed)
@@ -145,7 +179,8 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
         method = methods[state.next_seed % len(methods)]
         spec = {"fmt": list(fmt.dims), "rank": rank, "ring": _task_ring(method, ring), "method": method,
                 "seed": state.next_seed, "slice": min(slice_seconds, max(1.0, deadline - time.monotonic())),
-                "start": _start_for(method, best, ring, state.next_seed // len(methods)), "options": {}}
+                "start": _start_for(method, best, ring, state.next_seed // len(methods)),
+                "options": dict(state.options.get(method, {}))}
         state.next_seed += 1
         return spec
 

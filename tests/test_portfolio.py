@@ -73,3 +73,48 @@ def test_sigkill_and_resume_loses_nothing(tmp_path):
     after = Catalogue(tmp_path / "cat").load()
     assert not after.errors and kept <= {p.name for p, _ in after.schemes}
     assert SearchState.load(ck).tasks_done > state.tasks_done
+
+
+def test_method_options_reach_every_slice_and_the_checkpoint(tmp_path):
+    """flip.symmetry=cyclic: the portfolio's flip slices walk symmetric
+    schemes (4x4x4 rank 49 in well under a second that way)."""
+    from decomp.solvers import flip, flip_cyclic
+
+    res = search("4x4x4", 49, ring="gf2", methods=["flip"], workers=1, time_limit=120,
+                 checkpoint=tmp_path / "ck", slice_seconds=30, options={"flip": {"symmetry": "cyclic"}})
+    assert res.success and res.scheme.verify().ok and res.scheme.provenance.get("symmetry") == "cyclic"
+    flip_cyclic.orbits_of(flip.to_bits(res.scheme, res.scheme.rank), res.scheme.rank)
+    assert SearchState.load(tmp_path / "ck").options == {"flip": {"symmetry": "cyclic"}}
+
+
+def test_a_start_the_options_refuse_falls_back_to_the_method_s_own(tmp_path):
+    """A cyclic walk cannot start from an asymmetric best scheme: the slice
+    starts from the diagonal start instead of failing (it used to drop flip)."""
+    from decomp.core.classical import LADERMAN
+    from decomp.core.io import scheme_to_dict
+    from decomp.core.render import parse_algorithm
+    from decomp.portfolio import run_task
+    from decomp.solvers import flip, flip_cyclic
+
+    laderman = parse_algorithm("3x3x3", LADERMAN).as_ring("gf2")
+    with pytest.raises(DecompError):
+        flip_cyclic.orbits_of(flip.to_bits(laderman, 23), 23)  # asymmetric as written
+    out = run_task({"fmt": [3, 3, 3], "rank": 23, "ring": "gf2", "method": "flip", "seed": 1, "slice": 30,
+                    "start": scheme_to_dict(laderman), "options": {"symmetry": "cyclic"}})
+    assert "error" not in out and out["success"] and out["best_rank"] == 23
+
+
+@pytest.mark.parametrize("options,text", [({"sat": {"solver": "local"}}, "not among the methods of this run"),
+                                          ({"flip": {"bogus": 1}}, "unknown option(s) bogus for flip"),
+                                          ({"flip": {"start": "x.json"}}, "unknown option(s) start for flip")])
+def test_bad_method_options_refused(options, text):
+    with pytest.raises(DecompError, match=text.replace("(", r"\(").replace(")", r"\)")):
+        search("2x2x2", 7, methods=["flip"], workers=1, time_limit=5, options=options)
+
+
+def test_search_cli_option_must_name_its_method(capsys, tmp_path):
+    from conftest import run_cli
+
+    code, _, err = run_cli(["search", "2x2x2", "--rank", "7", "--methods", "flip", "-o", "plateau=5",
+                            "--results", str(tmp_path)], capsys)
+    assert code == 2 and "must name its method" in err and len(err.strip().splitlines()) == 1
