@@ -62,7 +62,7 @@ def _known_scheme(known, fmt) -> Scheme:
 
 
 def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fraction=1 / 3,
-        max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4, noise=0.2, tabu=5,
+        max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4, noise=0.02, tabu=0,
         restart_steps=10_000_000) -> SolveResult:
     fmt, rank = problem.fmt, problem.rank
     if solver not in solver_names():
