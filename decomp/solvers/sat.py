@@ -4,6 +4,9 @@ partly fixed known scheme (the neighbourhood search of Heule, Kauers & Seidl).
 Budgets: CaDiCaL and Kissat ignore interrupt(), so the solver runs in
 conflict-budget slices (conf_budget + solve_limited) and the clock and the
 callback are checked between slices.
+
+solver="local" is not a CNF solver: it runs the local search on the Brent
+equations in sat_local.py, which finds schemes and never proves anything.
 """
 
 from __future__ import annotations
