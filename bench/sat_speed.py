@@ -13,7 +13,7 @@ import argparse
 import statistics
 
 from decomp import solve
-from decomp.core.io import read_alphatensor, BUNDLED_ALPHATENSOR
+from decomp.core.io import BUNDLED_ALPHATENSOR, read_alphatensor
 
 CASES = [("2x2x2", 7), ("2x2x2", 6), ("2x2x3", 11), ("2x3x3", 15), ("3x3x3", 23)]
 
