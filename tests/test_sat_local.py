@@ -73,7 +73,7 @@ def test_local_search_honours_the_time_limit():
                                           ({"tabu": -1}, "tabu must be a whole number >= 0"),
                                           ({"restart_steps": 0}, "restart_steps must be a whole number >= 1"),
                                           ({"conflicts": 10}, "conflicts need a CDCL solver"),
-                                          ({"known": "x.json"}, "known need a CDCL solver")])
+                                          ({"max_factor_nnz": 3}, "max_factor_nnz need a CDCL solver")])
 def test_bad_local_options_refused(options, text):
     with pytest.raises(DecompError, match=text):
         solve("2x2x2", 7, method="sat", ring="gf2", solver="local", **options)
@@ -84,3 +84,14 @@ def test_equation_weights_find_2x3x3_rank_15():
     equations here; with them seed 5 finds a scheme after about 1.6e7 flips."""
     res = solve("2x3x3", 15, method="sat", ring="gf2", solver="local", seed=5, time_limit=300)
     assert res.success and res.scheme.rank <= 15 and res.scheme.verify().ok
+
+
+def test_local_search_completes_a_third_of_a_known_scheme(alphatensor_f2):
+    """The neighbourhood search with the local solver: 8 of AlphaTensor's 23
+    terms fixed (in the first columns), the other 15 found."""
+    known = next(x for x in alphatensor_f2 if x.fmt.dims == (3, 3, 3)).as_ring("gf2")
+    res = solve("3x3x3", 23, method="sat", ring="gf2", solver="local", seed=3, known=known, time_limit=120)
+    assert res.success and res.scheme.verify().ok and res.extra["fixed_terms"] == 8
+    terms = sorted(np.random.default_rng(3).choice(23, size=8, replace=False).tolist())
+    for mine, theirs in zip(res.scheme.factors, known.factors):
+        assert np.array_equal(np.asarray(mine)[:, :8] % 2, np.asarray(theirs)[:, terms] % 2)

@@ -74,25 +74,25 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     lift = want_z if lift is None else bool(lift)
     if want_z and not lift:
         raise DecompError("over z the SAT solver needs lifting (it solves over GF(2))")
-    if solver == LOCAL:
-        return _run_local(problem, lift, noise, tabu, restart_steps,
-                          {"known": known, "max_factor_nnz": max_factor_nnz, "conflicts": conflicts, "proof": proof})
-    product_vars = int(np.prod(fmt.shape)) * rank
-    if product_vars > MAX_TRIPLE_VARS:
-        raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
-                          f"({product_vars} product variables; limit {MAX_TRIPLE_VARS})")
     fix_fraction = number_option("sat", "fix_fraction", fix_fraction, 0.0, 1.0)
-    # chunks of 1 or 2 literals never shorten an XOR chain (each step adds a link variable back)
-    chunk = whole_option("sat", "chunk", chunk, 3)
-    conflicts = whole_option("sat", "conflicts", conflicts, 1) if conflicts is not None else None
-    if max_factor_nnz is not None:
-        max_factor_nnz = whole_option("sat", "max_factor_nnz", max_factor_nnz, 1)
     known_s, fix_terms = None, []
     if known is not None:
         known_s = _known_scheme(known, fmt)
         n_fix = min(known_s.rank, rank, int(round(float(fix_fraction) * known_s.rank)))
         rng = np.random.default_rng(problem.seed)
         fix_terms = sorted(rng.choice(known_s.rank, size=n_fix, replace=False).tolist())
+    if solver == LOCAL:
+        return _run_local(problem, lift, noise, tabu, restart_steps, known_s, fix_terms,
+                          {"max_factor_nnz": max_factor_nnz, "conflicts": conflicts, "proof": proof})
+    product_vars = int(np.prod(fmt.shape)) * rank
+    if product_vars > MAX_TRIPLE_VARS:
+        raise DecompError(f"{fmt} rank {rank} is too large for the SAT encoding "
+                          f"({product_vars} product variables; limit {MAX_TRIPLE_VARS})")
+    # chunks of 1 or 2 literals never shorten an XOR chain (each step adds a link variable back)
+    chunk = whole_option("sat", "chunk", chunk, 3)
+    conflicts = whole_option("sat", "conflicts", conflicts, 1) if conflicts is not None else None
+    if max_factor_nnz is not None:
+        max_factor_nnz = whole_option("sat", "max_factor_nnz", max_factor_nnz, 1)
     t0 = time.monotonic()
     clauses, (u, v, w), pool = build(fmt, rank, symmetry, known_s, fix_terms, max_factor_nnz, int(chunk))
     encode_s = time.monotonic() - t0
@@ -145,8 +145,10 @@ def _found(problem: Problem, factors, solver: str, lift: bool, t0: float, extra:
                        method="sat", extra=extra)
 
 
-def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, cdcl_only: dict) -> SolveResult:
-    """solver=local: the local search of sat_local.py (finds schemes, proves nothing)."""
+def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, fix_terms,
+               cdcl_only: dict) -> SolveResult:
+    """solver=local: the local search of sat_local.py (finds schemes, proves
+    nothing), with the known scheme's fix_terms kept fixed when given."""
     given = [name for name, value in cdcl_only.items() if value is not None]
     if given:
         raise DecompError(f"sat option(s) {', '.join(given)} need a CDCL solver, not solver=local")
@@ -156,9 +158,11 @@ def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, cdcl_on
     tabu = whole_option("sat", "tabu", tabu, 0)
     restart_steps = whole_option("sat", "restart_steps", restart_steps, 1)
     t0 = time.monotonic()
+    fixed = sat_local.fixed_terms(known, problem.rank, fix_terms) if fix_terms else None
     factors, stats = sat_local.find(problem.fmt, problem.rank, problem.seed or 0, noise, tabu, restart_steps,
-                                    lambda state: problem.should_stop(dict(state, seconds=time.monotonic() - t0)))
-    extra = dict(stats, solver=LOCAL, solve_seconds=time.monotonic() - t0)
+                                    lambda state: problem.should_stop(dict(state, seconds=time.monotonic() - t0)),
+                                    fixed)
+    extra = dict(stats, solver=LOCAL, solve_seconds=time.monotonic() - t0, fixed_terms=len(fix_terms))
     if factors is not None:
         return _found(problem, factors, LOCAL, lift, t0, extra)
     why = "time_limit" if problem.time_left() <= 0 else "interrupted"

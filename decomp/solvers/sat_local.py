@@ -137,8 +137,9 @@ def _apply(E, U, V, W, r, mode, q):
 
 
 @njit(cache=True)
-def search(T, U, V, W, wt, steps, noise, tabu, rng, last, counters):
+def search(T, U, V, W, wt, frozen, steps, noise, tabu, rng, last, counters):
     """Up to `steps` flips from the factors U, V, W (updated in place).
+    frozen[r, mode]: bits of that factor that never flip (a fixed part of a known scheme);
     wt[a, b, c]: the equations' weights (updated in place; start at 1);
     last[r, mode, q]: step of the last flip of that bit (tabu);
     counters: [steps so far, best violated count, current violated count].
@@ -172,19 +173,27 @@ def search(T, U, V, W, wt, steps, noise, tabu, rng, last, counters):
         n = 0
         for r in range(R):
             ua, vb, wc = _bit(U[r], a), _bit(V[r], b), _bit(W[r], c)
-            if vb and wc:
+            if vb and wc and not _bit(frozen[r, 0], a):
                 cand_r[n], cand_m[n], cand_q[n] = r, 0, a
                 n += 1
-            if ua and wc:
+            if ua and wc and not _bit(frozen[r, 1], b):
                 cand_r[n], cand_m[n], cand_q[n] = r, 1, b
                 n += 1
-            if ua and vb:
+            if ua and vb and not _bit(frozen[r, 2], c):
                 cand_r[n], cand_m[n], cand_q[n] = r, 2, c
                 n += 1
         if n == 0:
-            r = _below(rng, R)
-            mode = _below(rng, 3)
-            q = a if mode == 0 else (b if mode == 1 else c)
+            free = False
+            for _t in range(3 * R):  # a random bit of the equation's rows that may flip
+                r = _below(rng, R)
+                mode = _below(rng, 3)
+                q = a if mode == 0 else (b if mode == 1 else c)
+                if not _bit(frozen[r, mode], q):
+                    free = True
+                    break
+            if not free:
+                step += 1
+                continue
         elif (_rand(rng) >> np.uint64(32)) < noise_bits:
             i = _below(rng, n)
             r, mode, q = cand_r[i], cand_m[i], cand_q[i]
@@ -227,8 +236,7 @@ def random_factors(rows: tuple[int, int, int], rank: int, density: float, seed: 
     gen = np.random.default_rng(seed)
     out = []
     for n in rows:
-        bits = gen.random((rank, n)) < density
-        out.append((bits * (np.uint64(1) << np.arange(n, dtype=np.uint64))).sum(axis=1, dtype=np.uint64))
+        out.append(_masks_of(gen.random((n, rank)) < density))
     return out
 
 
@@ -251,23 +259,47 @@ _DENSITY = 0.3
 _SLICE_STEPS = 200_000
 
 
-def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int, should_stop):
+def fixed_terms(known, rank: int, terms) -> tuple[np.ndarray, np.ndarray]:
+    """The given terms of a known scheme fixed in columns 0, 1, ... (as the
+    CNF's fix_clauses place them): (values, frozen) bit masks of shape
+    (rank, 3); the other columns are free."""
+    values = np.zeros((rank, 3), dtype=np.uint64)
+    frozen = np.zeros((rank, 3), dtype=np.uint64)
+    for mode, mat in enumerate(known.factors):
+        mat = np.asarray(mat) % 2
+        for col, term in enumerate(terms):
+            values[col, mode] = _masks_of(mat[:, [term]])[0]
+            frozen[col, mode] = (np.uint64(1) << np.uint64(mat.shape[0])) - np.uint64(1)
+    return values, frozen
+
+
+def _masks_of(mat: np.ndarray) -> np.ndarray:
+    """0/1 matrix (rows x terms) as one bit mask per term."""
+    weights = np.uint64(1) << np.arange(mat.shape[0], dtype=np.uint64)
+    return (mat.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
+
+
+def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int, should_stop, fixed=None):
     """Tries from random starts until a scheme is found or should_stop(state)
     says stop; returns (U, V, W) as 0/1 matrices with zero terms dropped, or
-    None, and the counters (steps, tries, fewest violated equations)."""
+    None, and the counters (steps, tries, fewest violated equations).
+    fixed: (values, frozen) from fixed_terms, kept in every try."""
     T = tensor_bits(fmt.tensor())
     rng = np.array([np.uint64((int(seed) * 0x9E3779B97F4A7C15 + 1) % (1 << 64) or 1)], dtype=np.uint64)
+    values, frozen = fixed if fixed is not None else (np.zeros((rank, 3), np.uint64), np.zeros((rank, 3), np.uint64))
     stats = {"steps": 0, "tries": 0, "fewest_violated": None}
     while True:
         U, V, W = random_factors(fmt.shape, rank, _DENSITY, int(seed) * 1_000_003 + stats["tries"])
+        for mode, M in enumerate((U, V, W)):
+            M[:] = (M & ~frozen[:, mode]) | values[:, mode]
         stats["tries"] += 1
         wt = np.ones(fmt.shape, dtype=np.int64)
         last = np.full((rank, 3, 64), -(1 << 40), dtype=np.int64)
         counters = np.array([0, 1 << 40, 0], dtype=np.int64)
         while counters[0] < restart_steps:
             before = int(counters[0])
-            left = search(T, U, V, W, wt, min(_SLICE_STEPS, restart_steps - before), noise, tabu, rng, last,
-                          counters)
+            left = search(T, U, V, W, wt, frozen, min(_SLICE_STEPS, restart_steps - before), noise, tabu, rng,
+                          last, counters)
             stats["steps"] += int(counters[0]) - before
             fewest = stats["fewest_violated"]
             stats["fewest_violated"] = int(counters[1]) if fewest is None else min(fewest, int(counters[1]))
