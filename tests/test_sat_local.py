@@ -10,18 +10,14 @@ from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
+from decomp.solvers import flip
 from decomp.solvers import sat_local as L
-
-
-def _masks(mat):
-    mat = np.asarray(mat) % 2
-    return (mat.astype(np.uint64) << np.arange(mat.shape[0], dtype=np.uint64)[:, None]).sum(axis=0, dtype=np.uint64)
 
 
 def test_residual_is_zero_exactly_for_a_scheme():
     s = parse_algorithm("2x2x2", STRASSEN).as_ring("gf2")
     T = L.tensor_bits(s.fmt.tensor())
-    U, V, W = (_masks(m) for m in s.factors)
+    U, V, W = flip.to_bits(s, s.rank)
     assert not L.residual(T, U, V, W).any()
     U[3] ^= np.uint64(1)  # one more product u[0]v w in the equations of row 0: |v_3| * |w_3| of them flip
     E = L.residual(T, U, V, W)

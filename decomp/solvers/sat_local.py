@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .flip import from_bits, to_bits
 from .flip_kernel import _below, _rand  # the flip walk's xorshift generator
 
 
@@ -143,7 +144,7 @@ def search(T, U, V, W, wt, frozen, steps, noise, tabu, rng, last, counters):
     frozen[r, mode]: bits of that factor that never flip (a fixed part of a known scheme);
     wt[a, b, c]: the equations' weights (updated in place; start at 1);
     last[r, mode, q]: step of the last flip of that bit (tabu);
-    counters: [steps so far, best violated count, current violated count].
+    counters: [steps so far, fewest violated equations seen].
     Returns the number of violated equations (0: a scheme)."""
     E = residual(T, U, V, W)
     nu, nv = E.shape[0], E.shape[1]
@@ -228,7 +229,6 @@ def search(T, U, V, W, wt, frozen, steps, noise, tabu, rng, last, counters):
         step += 1
         counters[1] = min(counters[1], violated)
     counters[0] = step
-    counters[2] = violated
     return violated
 
 
@@ -248,11 +248,6 @@ def tensor_bits(T: np.ndarray) -> np.ndarray:
     return (T.astype(np.uint64) * weights).sum(axis=2, dtype=np.uint64)
 
 
-def to_matrix(masks: np.ndarray, rows: int) -> np.ndarray:
-    """Bit masks (one per term) as a rows x R 0/1 matrix."""
-    return ((masks[None, :] >> np.arange(rows, dtype=np.uint64)[:, None]) & np.uint64(1)).astype(np.int64)
-
-
 # Each try starts from random factors with this share of ones: the setting
 # README's figures were measured with (before the equation weights, 0.15 and
 # 0.5 did no better on 2x3x3 rank 15).
@@ -266,16 +261,13 @@ def fixed_terms(known, rank: int, terms) -> tuple[np.ndarray, np.ndarray]:
     (rank, 3); the other columns are free."""
     values = np.zeros((rank, 3), dtype=np.uint64)
     frozen = np.zeros((rank, 3), dtype=np.uint64)
-    for mode, mat in enumerate(known.factors):
-        mat = np.asarray(mat) % 2
-        for col, term in enumerate(terms):
-            values[col, mode] = _masks_of(mat[:, [term]])[0]
-            frozen[col, mode] = (np.uint64(1) << np.uint64(mat.shape[0])) - np.uint64(1)
+    values[: len(terms)] = to_bits(known, known.rank, words=1)[:, terms].T
+    frozen[: len(terms)] = [(1 << rows) - 1 for rows in known.fmt.shape]
     return values, frozen
 
 
 def _masks_of(mat: np.ndarray) -> np.ndarray:
-    """0/1 matrix (rows x terms) as one bit mask per term."""
+    """0/1 matrix (rows x terms) as one bit mask per term (random starts)."""
     weights = np.uint64(1) << np.arange(mat.shape[0], dtype=np.uint64)
     return (mat.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
 
@@ -296,7 +288,7 @@ def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int,
         stats["tries"] += 1
         wt = np.ones(fmt.shape, dtype=np.int64)
         last = np.full((rank, 3, 64), -(1 << 40), dtype=np.int64)
-        counters = np.array([0, 1 << 40, 0], dtype=np.int64)
+        counters = np.array([0, 1 << 40], dtype=np.int64)
         while counters[0] < restart_steps:
             before = int(counters[0])
             left = search(T, U, V, W, wt, frozen, min(_SLICE_STEPS, restart_steps - before), noise, tabu, rng,
@@ -305,8 +297,8 @@ def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int,
             fewest = stats["fewest_violated"]
             stats["fewest_violated"] = int(counters[1]) if fewest is None else min(fewest, int(counters[1]))
             if left == 0:
-                mats = [to_matrix(M, rows) for M, rows in zip((U, V, W), fmt.shape)]
-                live = np.all([m.any(axis=0) for m in mats], axis=0)  # a zero factor makes a zero term
-                return [m[:, live] for m in mats], stats
+                live = (U != 0) & (V != 0) & (W != 0)  # a zero factor makes a zero term
+                found = from_bits(np.stack([U[live], V[live], W[live]]), int(live.sum()), fmt, {})
+                return found.factors, stats
             if should_stop(dict(stats, violated=int(left))):
                 return None, stats
