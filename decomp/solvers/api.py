@@ -225,7 +225,7 @@ register(Method("flip", "decomp.solvers.flip",
 register(Method("sat", "decomp.solvers.sat",
                 {"solver": "cadical195", "symmetry": True, "known": None, "fix_fraction": 1 / 3,
                  "max_factor_nnz": None, "conflicts": None, "lift": None, "proof": None, "chunk": 4,
-                 "noise": 0.02, "tabu": 0, "restart_steps": 10_000_000},
+                 "noise": 0.02, "tabu": 0, "restart_steps": 10_000_000, "fixed_terms": None},
                 (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
                 summary="Brent equations as CNF over GF(2) with python-sat; UNSAT proves impossibility"))
 register(Method("als", "decomp.solvers.als",

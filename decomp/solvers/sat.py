@@ -19,12 +19,13 @@ from pysat.formula import IDPool
 from pysat.solvers import NoSuchSolverError, Solver, SolverNames
 
 from ..core.errors import DecompError
+from ..core.formats import Format
 from ..core.io import read_json
 from ..core.lift import lift_gf2
 from ..core.rings import Ring
 from ..core.scheme import Scheme
 from . import sat_encoding as enc
-from . import sat_local
+from . import flip_cyclic, sat_local
 from .api import Problem, SolveResult, number_option, whole_option
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
@@ -40,14 +41,26 @@ def solver_names() -> list[str]:
     return sorted([n for n in vars(SolverNames) if not n.startswith("_")] + [LOCAL])
 
 
-def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4):
-    """The whole CNF: returns (clauses, (u, v, w), pool)."""
+def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4,
+          symmetric=None):
+    """The whole CNF: returns (clauses, (u, v, w), pool). symmetric=s: only
+    cyclic-symmetric schemes with s terms x(x)x (sat_local.cyclic_ties's
+    layout), their terms ordered within the x(x)x block and among the orbits."""
     pool = IDPool()
-    u, v, w = enc.factor_vars(pool, problem_fmt, rank)
-    clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk)
+    if symmetric is None:
+        u, v, w = enc.factor_vars(pool, problem_fmt, rank)
+        clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk)
+        blocks = [range(rank)]
+    else:
+        u, v, w = enc.factor_vars(pool, problem_fmt, rank, sat_local.cyclic_ties(rank, symmetric)[0])
+        # the equations of (a,b,c) and its rotations are the same equation up to renaming the terms
+        clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk,
+                                    keep=lambda a, b, c: (a, b, c) <= min((b, c, a), (c, a, b)))
+        blocks = [range(symmetric), range(symmetric, rank, 3)]
     clauses += enc.nonzero_clauses(u, v, w)
     if symmetry and not len(fix_terms):
-        clauses += enc.lex_clauses(pool, u, v, w)
+        for columns in blocks:
+            clauses += enc.lex_clauses(pool, u, v, w, columns)
     if known is not None and len(fix_terms):
         clauses += enc.fix_clauses(u, v, w, [np.asarray(m) for m in known.factors], fix_terms)
     if max_factor_nnz:
@@ -64,12 +77,49 @@ def _known_scheme(known, fmt) -> Scheme:
     return s.as_ring(Ring.GF2).require_valid()
 
 
+def cyclic_symmetric_terms(fmt, rank: int, fixed_terms) -> int:
+    """symmetry=cyclic: the number s of terms x(x)x, checked (rank - s must
+    be a multiple of 3). The default is the flip walk's choice for this
+    target (3x3x3 rank 23: 2)."""
+    if not isinstance(fmt, Format):
+        raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
+    n = flip_cyclic.check_square(fmt)
+    if fixed_terms is None:
+        return flip_cyclic.default_fixed(n, rank)
+    s = whole_option("sat", "fixed_terms", fixed_terms, 0)
+    if s > rank or (rank - s) % 3:
+        raise DecompError(f"cyclic symmetry: rank {rank} minus fixed_terms={s} must be a multiple of 3 "
+                          f"and not negative")
+    return s
+
+
+def _symmetry(symmetry) -> bool | str:
+    """symmetry: True (order the terms), False (no symmetry breaking), or
+    'cyclic' (only cyclic-symmetric schemes, terms ordered within blocks)."""
+    text = str(symmetry).lower()
+    if text in ("true", "lex"):
+        return True
+    if text in ("false", "none"):
+        return False
+    if text == "cyclic":
+        return "cyclic"
+    raise DecompError(f"sat option symmetry must be true, false or cyclic, not {symmetry!r}")
+
+
 def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fraction=1 / 3,
         max_factor_nnz=None, conflicts=None, lift=None, proof=None, chunk=4, noise=0.02, tabu=0,
-        restart_steps=10_000_000) -> SolveResult:
+        restart_steps=10_000_000, fixed_terms=None) -> SolveResult:
     fmt, rank = problem.fmt, problem.rank
     if solver not in solver_names():
         raise DecompError(f"unknown SAT solver {solver!r}: valid solvers are {', '.join(solver_names())}")
+    symmetry = _symmetry(symmetry)
+    symmetric = None
+    if symmetry == "cyclic":
+        symmetric = cyclic_symmetric_terms(fmt, rank, fixed_terms)
+        if known is not None:
+            raise DecompError("sat: a known scheme cannot be combined with symmetry=cyclic")
+    elif fixed_terms is not None:
+        raise DecompError("sat option fixed_terms needs symmetry=cyclic")
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     lift = want_z if lift is None else bool(lift)
     if want_z and not lift:
@@ -82,7 +132,7 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         rng = np.random.default_rng(problem.seed)
         fix_terms = sorted(rng.choice(known_s.rank, size=n_fix, replace=False).tolist())
     if solver == LOCAL:
-        return _run_local(problem, lift, noise, tabu, restart_steps, known_s, fix_terms,
+        return _run_local(problem, lift, noise, tabu, restart_steps, known_s, fix_terms, symmetric,
                           {"max_factor_nnz": max_factor_nnz, "conflicts": conflicts, "proof": proof})
     product_vars = int(np.prod(fmt.shape)) * rank
     if product_vars > MAX_TRIPLE_VARS:
@@ -94,10 +144,13 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     if max_factor_nnz is not None:
         max_factor_nnz = whole_option("sat", "max_factor_nnz", max_factor_nnz, 1)
     t0 = time.monotonic()
-    clauses, (u, v, w), pool = build(fmt, rank, symmetry, known_s, fix_terms, max_factor_nnz, int(chunk))
+    clauses, (u, v, w), pool = build(fmt, rank, symmetry, known_s, fix_terms, max_factor_nnz, int(chunk),
+                                     symmetric)
     encode_s = time.monotonic() - t0
     extra = {"solver": solver, "variables": pool.top, "clauses": len(clauses), "encode_seconds": encode_s,
              "fixed_terms": len(fix_terms), "symmetry_breaking": bool(symmetry and not fix_terms)}
+    if symmetric is not None:
+        extra.update(symmetry="cyclic", symmetric_terms=symmetric)
     try:
         sat = Solver(name=solver, bootstrap_with=clauses, with_proof=bool(proof))
     except NotImplementedError:
@@ -115,11 +168,15 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
             if proof:
                 Path(proof).write_text("\n".join(sat.get_proof()) + "\n")
                 extra["proof"] = str(proof)
-            complete = not fix_terms and not max_factor_nnz
+            complete = not fix_terms and not max_factor_nnz and symmetric is None
             if complete:
                 msg = (f"no scheme of rank {rank} exists over GF(2) for {fmt} "
                        f"(UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)")
                 return SolveResult(False, "infeasible", msg, None, None, method="sat", extra=extra)
+            if symmetric is not None and not fix_terms and not max_factor_nnz:
+                msg = (f"no cyclic-symmetric scheme of rank {rank} with fixed_terms={symmetric} (terms x(x)x) exists over "
+                       f"GF(2) for {fmt} (UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)")
+                return SolveResult(False, "not_found", msg, None, None, method="sat", extra=extra)
             return SolveResult(False, "not_found",
                                f"no scheme of rank {rank} under the fixed terms / streamlining constraints",
                                None, None, method="sat", extra=extra)
@@ -131,6 +188,8 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
 def _found(problem: Problem, factors, solver: str, lift: bool, t0: float, extra: dict) -> SolveResult:
     """The solver's GF(2) scheme as a result, lifted to Z when asked."""
     prov = {"method": "sat", "seed": problem.seed, "seconds": round(time.monotonic() - t0, 3), "solver": solver}
+    if extra.get("symmetry"):
+        prov["symmetry"] = extra["symmetry"]
     scheme = Scheme(problem.fmt, *factors, ring=Ring.GF2, provenance=prov)
     message = f"found rank {scheme.rank} over gf2 with {solver}"
     if lift:
@@ -145,10 +204,11 @@ def _found(problem: Problem, factors, solver: str, lift: bool, t0: float, extra:
                        method="sat", extra=extra)
 
 
-def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, fix_terms,
+def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, fix_terms, symmetric,
                cdcl_only: dict) -> SolveResult:
     """solver=local: the local search of sat_local.py (finds schemes, proves
-    nothing), with the known scheme's fix_terms kept fixed when given."""
+    nothing), with the known scheme's fix_terms kept fixed when given, over
+    cyclic-symmetric schemes with `symmetric` terms x(x)x when not None."""
     given = [name for name, value in cdcl_only.items() if value is not None]
     if given:
         raise DecompError(f"sat option(s) {', '.join(given)} need a CDCL solver, not solver=local")
@@ -161,8 +221,10 @@ def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, 
     fixed = sat_local.fixed_terms(known, problem.rank, fix_terms) if fix_terms else None
     factors, stats = sat_local.find(problem.fmt, problem.rank, problem.seed or 0, noise, tabu, restart_steps,
                                     lambda state: problem.should_stop(dict(state, seconds=time.monotonic() - t0)),
-                                    fixed)
+                                    fixed, symmetric)
     extra = dict(stats, solver=LOCAL, solve_seconds=time.monotonic() - t0, fixed_terms=len(fix_terms))
+    if symmetric is not None:
+        extra.update(symmetry="cyclic", symmetric_terms=symmetric)
     if factors is not None:
         return _found(problem, factors, LOCAL, lift, t0, extra)
     why = "time_limit" if problem.time_left() <= 0 else "interrupted"

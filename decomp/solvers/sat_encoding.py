@@ -18,11 +18,15 @@ from pysat.formula import IDPool
 from ..core.formats import Format
 
 
-def factor_vars(pool: IDPool, fmt: Format, rank: int):
-    """Variable ids u (nm x R), v (mp x R), w (pn x R) as int arrays."""
+def factor_vars(pool: IDPool, fmt: Format, rank: int, var_of=None):
+    """Variable ids u (nm x R), v (mp x R), w (pn x R) as int arrays.
+    var_of[r, mode] (optional) names the factor vector that factor `mode`
+    of term r is: factors with the same name share their variables (a
+    cyclic-symmetric scheme, sat_local.cyclic_ties)."""
     mats = []
-    for name, rows in zip("uvw", fmt.shape):
-        mats.append(np.array([[pool.id((name, q, r)) for r in range(rank)] for q in range(rows)],
+    for mode, rows in enumerate(fmt.shape):
+        name = (lambda r: ("uvw"[mode], r)) if var_of is None else (lambda r: ("f", int(var_of[r, mode])))
+        mats.append(np.array([[pool.id((name(r), q)) for r in range(rank)] for q in range(rows)],
                              dtype=np.int64))
     return tuple(mats)
 
@@ -60,8 +64,10 @@ def _parity(lits: list[int], rhs: int) -> list:
     return out
 
 
-def brent_clauses(pool: IDPool, fmt: Format, rank: int, u, v, w, chunk: int = 4) -> list:
-    """All Brent equations, with pair (u AND v) and triple (pair AND w) gates."""
+def brent_clauses(pool: IDPool, fmt: Format, rank: int, u, v, w, chunk: int = 4, keep=None) -> list:
+    """All Brent equations, with pair (u AND v) and triple (pair AND w) gates;
+    keep(a, b, c), when given, says which equations to write (for a
+    cyclic-symmetric scheme one per orbit of rotations is enough)."""
     T = fmt.tensor() % 2  # over GF(2); targets may hold -1
     clauses = []
     pairs = {}
@@ -75,6 +81,8 @@ def brent_clauses(pool: IDPool, fmt: Format, rank: int, u, v, w, chunk: int = 4)
     for a in range(I):
         for b in range(J):
             for c in range(K):
+                if keep is not None and not keep(a, b, c):
+                    continue
                 lits = []
                 for r in range(rank):
                     x, cl = and_gate(pool, ("uvw", a, b, c, r), pairs[a, b, r], int(w[c, r]))
@@ -89,13 +97,15 @@ def nonzero_clauses(u, v, w) -> list:
     return [[int(x) for x in mat[:, r]] for mat in (u, v, w) for r in range(mat.shape[1])]
 
 
-def lex_clauses(pool: IDPool, u, v, w) -> list:
-    """Order the rank-one terms: column r <=_lex column r+1 on (u; v; w).
-    Sound for existence: any scheme's terms can be sorted."""
+def lex_clauses(pool: IDPool, u, v, w, columns=None) -> list:
+    """Order the rank-one terms: column r <=_lex the next one on (u; v; w),
+    over all columns or the given ones (columns whose terms may be permuted
+    among themselves). Sound for existence: any scheme's terms can be sorted."""
     cols = np.vstack([u, v, w])
+    columns = list(range(cols.shape[1])) if columns is None else list(columns)
     clauses = []
-    for r in range(cols.shape[1] - 1):
-        x, y = cols[:, r], cols[:, r + 1]
+    for r, r_next in zip(columns, columns[1:]):
+        x, y = cols[:, r], cols[:, r_next]
         eq = [pool.id(("lexeq", r, i)) for i in range(len(x) + 1)]
         clauses.append([eq[0]])
         for i in range(len(x)):
