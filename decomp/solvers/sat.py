@@ -24,8 +24,8 @@ from ..core.io import read_json
 from ..core.lift import lift_gf2
 from ..core.rings import Ring
 from ..core.scheme import Scheme
-from . import sat_encoding as enc
 from . import flip_cyclic, sat_local
+from . import sat_encoding as enc
 from .api import Problem, SolveResult, number_option, whole_option
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.

@@ -25,8 +25,8 @@ def factor_vars(pool: IDPool, fmt: Format, rank: int, var_of=None):
     cyclic-symmetric scheme, sat_local.cyclic_ties)."""
     mats = []
     for mode, rows in enumerate(fmt.shape):
-        name = (lambda r: ("uvw"[mode], r)) if var_of is None else (lambda r: ("f", int(var_of[r, mode])))
-        mats.append(np.array([[pool.id((name(r), q)) for r in range(rank)] for q in range(rows)],
+        names = [("uvw"[mode], r) if var_of is None else ("f", int(var_of[r, mode])) for r in range(rank)]
+        mats.append(np.array([[pool.id((names[r], q)) for r in range(rank)] for q in range(rows)],
                              dtype=np.int64))
     return tuple(mats)
 
@@ -104,7 +104,7 @@ def lex_clauses(pool: IDPool, u, v, w, columns=None) -> list:
     cols = np.vstack([u, v, w])
     columns = list(range(cols.shape[1])) if columns is None else list(columns)
     clauses = []
-    for r, r_next in zip(columns, columns[1:]):
+    for r, r_next in itertools.pairwise(columns):
         x, y = cols[:, r], cols[:, r_next]
         eq = [pool.id(("lexeq", r, i)) for i in range(len(x) + 1)]
         clauses.append([eq[0]])
