@@ -3,6 +3,10 @@ per restart of our ALS pipeline next to plain tensorly parafac with default
 settings (random init, rounding at the end), measured in the same run.
 
     python bench/als_success.py [--restarts 20] [--cases 2x2x2:7,2x2x3:11,2x3x3:15,3x3x3:23]
+        [--rows als,cyclic,parafac] [--ring z|q]
+
+Rows: `als` is decomp's pipeline with the plain fit, `cyclic` the same with
+symmetry=cyclic (square formats only), `parafac` the baseline.
 """
 
 from __future__ import annotations
@@ -44,18 +48,32 @@ def main() -> None:
     ap.add_argument("--restarts", type=int, default=20)
     ap.add_argument("--cases", default="2x2x2:7,2x2x3:11,2x3x3:15,3x3x3:23")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rows", default="als,parafac", help="als, cyclic (symmetry=cyclic), parafac")
+    ap.add_argument("--ring", default="z", choices=["z", "q"])
     args = ap.parse_args()
+    rows = args.rows.split(",")
+    if not set(rows) <= {"als", "cyclic", "parafac"}:
+        raise SystemExit(f"error: --rows takes als, cyclic and parafac, not {args.rows!r}")
     print("| format | rank | method | restarts | numeric fits | exact schemes | median s/restart |")
     print("|---|---|---|---|---|---|---|")
     for case in args.cases.split(","):
         text, rank = case.split(":")
         fmt, rank = Format.parse(text), int(rank)
-        res = solve(fmt, rank, method="als", ring="z", seed=args.seed, restarts=args.restarts, keep_going=True)
-        e = res.extra
-        print(f"| {fmt} | {rank} | decomp als | {e['restarts']} | {e['numeric_fits']} | {e['exact']} | "
-              f"{e['median_seconds_per_restart']:.2f} |", flush=True)
-        fits, exact, med = plain_parafac(fmt, rank, args.restarts, args.seed)
-        print(f"| {fmt} | {rank} | plain parafac | {args.restarts} | {fits} | {exact} | {med:.2f} |", flush=True)
+        for row in rows:
+            if row == "parafac":
+                fits, exact, med = plain_parafac(fmt, rank, args.restarts, args.seed)
+                print(f"| {fmt} | {rank} | plain parafac | {args.restarts} | {fits} | {exact} | {med:.2f} |",
+                      flush=True)
+                continue
+            if row == "cyclic" and len(set(fmt.dims)) > 1:
+                continue  # cyclic symmetry needs <n,n,n>
+            options = {"symmetry": "cyclic"} if row == "cyclic" else {}
+            res = solve(fmt, rank, method="als", ring=args.ring, seed=args.seed, restarts=args.restarts,
+                        keep_going=True, **options)
+            e = res.extra
+            name = "decomp als, cyclic fit" if row == "cyclic" else "decomp als"
+            print(f"| {fmt} | {rank} | {name} | {e['restarts']} | {e['numeric_fits']} | {e['exact']} | "
+                  f"{e['median_seconds_per_restart']:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -237,7 +237,7 @@ def solve_cmd(
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
-                                           help="cyclic: only cyclic-symmetric schemes (flip, sat; n x n x n)"),
+                                           help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
     proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="trained agent folder (rl)"),
@@ -249,8 +249,9 @@ def solve_cmd(
 ):
     """Look for a scheme of the given rank with one method."""
     options = _parse_options(option)
-    if symmetry is not None and method.value not in ("flip", "sat"):
-        raise DecompError(f"--symmetry is an option of flip and sat (cyclic-symmetric schemes), not of {method.value}")
+    if symmetry is not None and method.value not in ("flip", "sat", "als"):
+        raise DecompError(f"--symmetry is an option of flip, sat and als (cyclic-symmetric schemes), "
+                          f"not of {method.value}")
     for key, value in (("workers", workers), ("lift", lift), ("start", start), ("symmetry", symmetry),
                        ("restarts", restarts),
                        ("proof", str(proof) if proof else None),

@@ -12,6 +12,7 @@ from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
 from decomp.solvers import flip, flip_cyclic
 from decomp.solvers import sat_local as L
+from decomp.solvers.cyclic_ties import cyclic_ties
 
 
 def test_residual_is_zero_exactly_for_a_scheme():
@@ -112,7 +113,7 @@ def test_tied_flips_keep_schemes_symmetric_and_deltas_exact(n, orbits, symmetric
         return
     fmt = Format(n, n, n)
     T = L.tensor_bits(fmt.tensor())
-    var_of, pos, npos = L.cyclic_ties(rank, symmetric)
+    var_of, pos, npos = cyclic_ties(rank, symmetric)
     F = np.stack(L.random_factors(fmt.shape, rank, 0.4, seed), axis=1)
     U, V, W = (F[pos[var_of, 0][..., 0], pos[var_of, 0][..., 1]].T).copy()
     v, q = pick % len(pos), pick % (n * n)

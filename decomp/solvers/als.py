@@ -8,6 +8,9 @@ discretisation (als_snap): U and V are fixed entry by entry to the
 coefficient set with a refit after every fix, W is solved exactly over Q,
 and the result goes to Scheme.verify(): it counts only if it is exact and
 its coefficients lie in the ring asked for.
+
+symmetry=cyclic replaces the parafac stages by a fit among cyclic-symmetric
+schemes of <n,n,n> (als_cyclic.py); the snapping is the same.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import numpy as np
 from ..core.errors import DecompError, MissingDependencyError
 from ..core.rings import Ring
 from ..core.scheme import Scheme
+from .als_cyclic import cyclic_fit
 from .als_snap import refit, residual, snap
 from .api import Problem, SolveResult, number_option, whole_option
+from .cyclic_ties import symmetric_terms
 
 COEFFICIENT_SETS = {
     "ternary": [-1, 0, 1],
@@ -142,8 +147,18 @@ def _exact_candidate(T, target, factors, values, ring, seed, attempt, deadline=N
 
 
 def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=(1e-2, 1e-3, 1e-4, 0.0),
-        coefficients=None, fit_tol=1e-6, max_norm=1e3, backend="numpy", keep_going=False) -> SolveResult:
+        coefficients=None, fit_tol=1e-6, max_norm=1e3, backend="numpy", keep_going=False, symmetry="none",
+        fixed_terms=None) -> SolveResult:
     fmt, rank, ring = problem.fmt, problem.rank, problem.ring
+    if symmetry not in ("none", "cyclic"):
+        raise DecompError(f"als option symmetry must be none or cyclic, not {symmetry!r}")
+    if symmetry == "cyclic":
+        symmetric = symmetric_terms("als", fmt, rank, fixed_terms)
+        if backend != "numpy":
+            raise DecompError("als symmetry=cyclic fits with numpy (its own Levenberg-Marquardt), not "
+                              f"backend={backend}")
+    elif fixed_terms is not None:
+        raise DecompError("als option fixed_terms needs symmetry=cyclic")
     if ring is Ring.GF2:
         raise DecompError("als works over z, zt or q (it rounds real numbers); use flip or sat for gf2")
     if coefficients is None:
@@ -167,11 +182,17 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     rng = np.random.default_rng(problem.seed)
     stats = {"restarts": 0, "numeric_fits": 0, "exact": 0, "diverged": 0, "best_residual": float("inf"),
              "coefficients": coefficients}
+    if symmetry == "cyclic":
+        stats.update(symmetry="cyclic", symmetric_terms=symmetric)
     history, found, times = [], None, []
     for attempt in range(int(restarts)):
         t0 = time.monotonic()
-        factors, res = numeric_fit(T, rank, rng, int(max_iter), float(tol), tuple(regularisation),
-                                   float(max_norm), backend)
+        if symmetry == "cyclic":
+            factors, res = cyclic_fit(T, rank, symmetric, rng, tuple(regularisation), float(max_norm), float(tol),
+                                      int(max_iter))
+        else:
+            factors, res = numeric_fit(T, rank, rng, int(max_iter), float(tol), tuple(regularisation),
+                                       float(max_norm), backend)
         stats["restarts"] += 1
         if factors is None:
             stats["diverged"] += 1

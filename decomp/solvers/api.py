@@ -231,7 +231,7 @@ register(Method("sat", "decomp.solvers.sat",
 register(Method("als", "decomp.solvers.als",
                 {"restarts": 20, "max_iter": 3000, "tol": 1e-12, "regularisation": (1e-2, 1e-3, 1e-4, 0.0),
                  "coefficients": None, "fit_tol": 1e-6, "max_norm": 1e3, "backend": "numpy",
-                 "keep_going": False},
+                 "keep_going": False, "symmetry": "none", "fixed_terms": None},
                 (Ring.Z, Ring.ZT, Ring.Q),
                 summary="tensorly CP-ALS with regularisation schedule, snapped to exact coefficients"))
 register(Method("rl", "decomp.solvers.rl.solver",

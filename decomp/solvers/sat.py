@@ -19,14 +19,14 @@ from pysat.formula import IDPool
 from pysat.solvers import NoSuchSolverError, Solver, SolverNames
 
 from ..core.errors import DecompError
-from ..core.formats import Format
 from ..core.io import read_json
 from ..core.lift import lift_gf2
 from ..core.rings import Ring
 from ..core.scheme import Scheme
-from . import flip_cyclic, sat_local
 from . import sat_encoding as enc
+from . import sat_local
 from .api import Problem, SolveResult, number_option, whole_option
+from .cyclic_ties import cyclic_ties, symmetric_terms
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
 MAX_TRIPLE_VARS = 3_000_000
@@ -44,7 +44,7 @@ def solver_names() -> list[str]:
 def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4,
           symmetric=None):
     """The whole CNF: returns (clauses, (u, v, w), pool). symmetric=s: only
-    cyclic-symmetric schemes with s terms x(x)x (sat_local.cyclic_ties's
+    cyclic-symmetric schemes with s terms x(x)x (cyclic_ties.py's
     layout), their terms ordered within the x(x)x block and among the orbits."""
     pool = IDPool()
     if symmetric is None:
@@ -52,7 +52,7 @@ def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor
         clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk)
         blocks = [range(rank)]
     else:
-        u, v, w = enc.factor_vars(pool, problem_fmt, rank, sat_local.cyclic_ties(rank, symmetric)[0])
+        u, v, w = enc.factor_vars(pool, problem_fmt, rank, cyclic_ties(rank, symmetric)[0])
         # the equations of (a,b,c) and its rotations are the same equation up to renaming the terms
         clauses = enc.brent_clauses(pool, problem_fmt, rank, u, v, w, chunk,
                                     keep=lambda a, b, c: (a, b, c) <= min((b, c, a), (c, a, b)))
@@ -77,22 +77,6 @@ def _known_scheme(known, fmt) -> Scheme:
     return s.as_ring(Ring.GF2).require_valid()
 
 
-def cyclic_symmetric_terms(fmt, rank: int, fixed_terms) -> int:
-    """symmetry=cyclic: the number s of terms x(x)x, checked (rank - s must
-    be a multiple of 3). The default is the flip walk's choice for this
-    target (3x3x3 rank 23: 2)."""
-    if not isinstance(fmt, Format):
-        raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
-    n = flip_cyclic.check_square(fmt)
-    if fixed_terms is None:
-        return flip_cyclic.default_fixed(n, rank)
-    s = whole_option("sat", "fixed_terms", fixed_terms, 0)
-    if s > rank or (rank - s) % 3:
-        raise DecompError(f"cyclic symmetry: rank {rank} minus fixed_terms={s} must be a multiple of 3 "
-                          f"and not negative")
-    return s
-
-
 def _symmetry(symmetry) -> bool | str:
     """symmetry: True (order the terms), False (no symmetry breaking), or
     'cyclic' (only cyclic-symmetric schemes, terms ordered within blocks)."""
@@ -115,7 +99,7 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
     symmetry = _symmetry(symmetry)
     symmetric = None
     if symmetry == "cyclic":
-        symmetric = cyclic_symmetric_terms(fmt, rank, fixed_terms)
+        symmetric = symmetric_terms("sat", fmt, rank, fixed_terms)
         if known is not None:
             raise DecompError("sat: a known scheme cannot be combined with symmetry=cyclic")
     elif fixed_terms is not None:

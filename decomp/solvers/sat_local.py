@@ -23,7 +23,7 @@ point gains 1. Without them the search settled at 2 or 3 violated
 equations on 2x3x3 rank 15 in every run tried; with them it finds schemes
 there in 4 of 5 seeds within 60 s (README, bench/sat_speed.py).
 
-Tied variables (cyclic_ties): over cyclic-symmetric schemes of <n,n,n> one
+Tied variables (cyclic_ties.py): over cyclic-symmetric schemes of <n,n,n> one
 variable stands for the same factor vector in the three terms of an orbit,
 and a flip changes all three (symmetry=cyclic, a streamlining option: 3x3x3
 rank 23 in about a second, against none in 30 minutes unrestricted).
@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .cyclic_ties import cyclic_ties, plain_ties
 from .flip import from_bits, to_bits
 from .flip_kernel import _below, _rand  # the flip walk's xorshift generator
 
@@ -316,40 +317,6 @@ def _masks_of(mat: np.ndarray) -> np.ndarray:
     """0/1 matrix (rows x terms) as one bit mask per term (random starts)."""
     weights = np.uint64(1) << np.arange(mat.shape[0], dtype=np.uint64)
     return (mat.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
-
-
-def plain_ties(rank: int):
-    """Every factor of every term its own variable: variable 3r + mode."""
-    var_of = np.arange(3 * rank, dtype=np.int64).reshape(rank, 3)
-    pos = np.zeros((3 * rank, 3, 2), dtype=np.int64)
-    pos[:, 0, 0], pos[:, 0, 1] = np.repeat(np.arange(rank), 3), np.tile(np.arange(3), rank)
-    return var_of, pos, np.ones(3 * rank, dtype=np.int64)
-
-
-def cyclic_ties(rank: int, symmetric: int):
-    """Variables of a cyclic-symmetric scheme for <n,n,n>, whose tensor is
-    unchanged by the rotation (u, v, w) -> (v, w, u): columns 0..s-1 are
-    the s terms x(x)x (one variable, in all three factors), and then each
-    orbit t of three terms (a,b,c), (b,c,a), (c,a,b) sits in columns
-    s+3t, s+3t+1, s+3t+2, so a is U of the first, W of the second and V of
-    the third. Flipping a bit of a flips it in all three: the search stays
-    among symmetric schemes, with a third of the unknowns. (The equations
-    of a symmetric scheme are symmetric too, so each violated one comes
-    with its two rotations.)"""
-    orbits = (rank - symmetric) // 3
-    var_of = np.zeros((rank, 3), dtype=np.int64)
-    pos = np.zeros((symmetric + 3 * orbits, 3, 2), dtype=np.int64)
-    for x in range(symmetric):
-        pos[x] = [(x, 0), (x, 1), (x, 2)]
-        var_of[x] = x
-    for t in range(orbits):
-        col = symmetric + 3 * t
-        for k in range(3):  # variable k of the orbit (a, b or c) is factor k of its first term
-            v = symmetric + 3 * t + k
-            pos[v] = [(col + i, (k - i) % 3) for i in range(3)]
-            for r, mode in pos[v]:
-                var_of[r, mode] = v
-    return var_of, pos, np.full(len(pos), 3, dtype=np.int64)
 
 
 def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int, should_stop, fixed=None,
