@@ -15,6 +15,8 @@ snapping works on the full factors and need not keep the symmetry.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .als_snap import _jacobian, residual
@@ -46,7 +48,7 @@ def cyclic_fit(T: np.ndarray, rank: int, symmetric: int, rng: np.random.Generato
                max_norm: float = 1e3, tol: float = 1e-12, max_steps: int = 3000):
     """A symmetric numeric fit of T (<n,n,n>) from a Gaussian start.
     Returns (factors, residual), or (None, inf) when the unknowns diverge."""
-    n = int(round(np.sqrt(T.shape[0])))
+    n = math.isqrt(T.shape[0])  # T is n^2 x n^2 x n^2
     rows = n * n
     column = expansion(n, rank, symmetric)
     unknowns = int(column.max()) + 1
