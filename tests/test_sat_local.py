@@ -113,9 +113,10 @@ def test_tied_flips_keep_schemes_symmetric_and_deltas_exact(n, orbits, symmetric
         return
     fmt = Format(n, n, n)
     T = L.tensor_bits(fmt.tensor())
-    var_of, pos, npos = cyclic_ties(rank, symmetric)
-    F = np.stack(L.random_factors(fmt.shape, rank, 0.4, seed), axis=1)
-    U, V, W = (F[pos[var_of, 0][..., 0], pos[var_of, 0][..., 1]].T).copy()
+    ties = cyclic_ties(rank, symmetric)
+    _, pos, npos = ties
+    U, V, W = L.random_factors(fmt.shape, rank, 0.4, seed)
+    L.tie_factors(U, V, W, ties)
     v, q = pick % len(pos), pick % (n * n)
     E = L.residual(T, U, V, W)
     wt = np.random.default_rng(pick).integers(1, 9, size=fmt.shape)

@@ -152,14 +152,14 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
             if proof:
                 Path(proof).write_text("\n".join(sat.get_proof()) + "\n")
                 extra["proof"] = str(proof)
-            complete = not fix_terms and not max_factor_nnz and symmetric is None
-            if complete:
-                msg = (f"no scheme of rank {rank} exists over GF(2) for {fmt} "
-                       f"(UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)")
-                return SolveResult(False, "infeasible", msg, None, None, method="sat", extra=extra)
-            if symmetric is not None and not fix_terms and not max_factor_nnz:
-                msg = (f"no cyclic-symmetric scheme of rank {rank} with fixed_terms={symmetric} (terms x(x)x) exists over "
-                       f"GF(2) for {fmt} (UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)")
+            if not fix_terms and not max_factor_nnz:
+                proved = f"(UNSAT, proved by {solver} in {extra['solve_seconds']:.1f} s)"
+                if symmetric is None:
+                    msg = f"no scheme of rank {rank} exists over GF(2) for {fmt} {proved}"
+                    return SolveResult(False, "infeasible", msg, None, None, method="sat", extra=extra)
+                # a proof about the symmetric class only: not a proof that no scheme exists
+                msg = (f"no cyclic-symmetric scheme of rank {rank} with fixed_terms={symmetric} (terms x(x)x) "
+                       f"exists over GF(2) for {fmt} {proved}")
                 return SolveResult(False, "not_found", msg, None, None, method="sat", extra=extra)
             return SolveResult(False, "not_found",
                                f"no scheme of rank {rank} under the fixed terms / streamlining constraints",

@@ -179,7 +179,7 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
     var_of[r, mode] is the variable that factor `mode` of term r belongs
     to, and variable v is the pos[v, :npos[v]] (term, mode) positions, which
     always hold the same bits (one each without symmetry; three for a
-    cyclic-symmetric scheme, see Ties);
+    cyclic-symmetric scheme, see cyclic_ties.py);
     frozen[v]: bits of variable v that never flip (a fixed part of a known scheme);
     wt[a, b, c]: the equations' weights (updated in place; start at 1);
     last[v, q]: step of the last flip of that bit (tabu);
@@ -266,7 +266,7 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
                         while x:
                             wt[aa, bb, _low_index(x)] += 1
                             x &= x - np.uint64(1)
-        if npos[v] == 1:
+        if npos[v] == 1:  # called directly, as for the delta above
             r, mode = pos[v, 0, 0], pos[v, 0, 1]
             violated += _delta(E, U, V, W, r, mode, q)
             _apply(E, U, V, W, r, mode, q)
@@ -319,6 +319,15 @@ def _masks_of(mat: np.ndarray) -> np.ndarray:
     return (mat.astype(np.uint64) * weights[:, None]).sum(axis=0, dtype=np.uint64)
 
 
+def tie_factors(U, V, W, ties) -> None:
+    """Make tied positions equal (in place): each factor takes the value of
+    its variable's first position, so any start becomes a tied one."""
+    var_of, pos, _ = ties
+    first = pos[var_of, 0]  # (rank, 3, 2): the position each factor copies
+    F = np.stack([U, V, W], axis=1)
+    U[:], V[:], W[:] = F[first[..., 0], first[..., 1]].T
+
+
 def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int, should_stop, fixed=None,
          symmetric=None):
     """Tries from random starts until a scheme is found or should_stop(state)
@@ -334,15 +343,13 @@ def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int,
     var_of, pos, _ = ties
     frozen_vars = np.zeros(len(pos), dtype=np.uint64)
     np.bitwise_or.at(frozen_vars, var_of.ravel(), frozen.ravel())
-    first = pos[var_of, 0]  # (rank, 3, 2): the position each factor copies in a tied start
     stats = {"steps": 0, "tries": 0, "fewest_violated": None}
     while True:
         U, V, W = random_factors(fmt.shape, rank, _DENSITY, int(seed) * 1_000_003 + stats["tries"])
         for mode, M in enumerate((U, V, W)):
             M[:] = (M & ~frozen[:, mode]) | values[:, mode]
         if symmetric is not None:
-            F = np.stack([U, V, W], axis=1)
-            U[:], V[:], W[:] = F[first[..., 0], first[..., 1]].T
+            tie_factors(U, V, W, ties)
         stats["tries"] += 1
         wt = np.ones(fmt.shape, dtype=np.int64)
         last = np.full((len(pos), 64), -(1 << 40), dtype=np.int64)
