@@ -403,7 +403,7 @@ def _plot_training(log: Path, path: Path, title: str) -> None:
 def combine(
     max_dim: int = typer.Option(12, "--max", help="largest dimension of the table (<= 16)"),
     ring: RingName = typer.Option(RingName("z"), "--ring"),
-    recombine_max: int = typer.Option(10, "--recombine-max", help="largest target dimension tried by recombination"),
+    recombine_max: int = typer.Option(12, "--recombine-max", help="largest target dimension tried by recombination"),
     materialise: List[str] = typer.Option([], "--materialise", help="format to build as a verified scheme"),
     out: Optional[Path] = typer.Option(None, "--out", help="file for the materialised scheme (one format)"),
     store: bool = typer.Option(False, "--store/--no-store", help="add materialised schemes to the catalogue"),

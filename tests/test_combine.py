@@ -3,8 +3,9 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import run_cli
+from known import LADERMAN, STRASSEN
+
 from decomp.core import combine as cb
 from decomp.core import symmetry as sym
 from decomp.core.errors import SchemeError
@@ -12,7 +13,6 @@ from decomp.core.formats import Format
 from decomp.core.recipes import build_table
 from decomp.core.render import parse_algorithm
 from decomp.core.scheme import Scheme
-from known import LADERMAN, STRASSEN
 
 S = parse_algorithm("2x2x2", STRASSEN)
 L = parse_algorithm("3x3x3", LADERMAN)
@@ -93,6 +93,29 @@ def test_dp_uses_alphatensor_inputs(alphatensor_r):
     assert table.rank("6x6x6") <= 161  # Strassen (x) Laderman-class 23
     s = table.materialise("6x6x6")
     assert s.verify().ok
+
+
+def test_dp_reaches_10x4x9_rank_255(alphatensor_r):
+    # AlphaTensor's recombination example: <10,4,9> below the 259 of the
+    # 2022 table. The <3,2,3> rank-15 scheme does it on blocks (3,3,4)x(2,2)x
+    # (3,3,3); stored as <2,3,3>, it only fits <4,9,10>, so the DP must carry
+    # the rank across orientations.
+    inputs = [s for s in alphatensor_r if s.fmt.dims in ((2, 3, 3), (2, 3, 4))]
+    table = build_table(inputs, max_dim=10, ring="z")
+    for dims in itertools.permutations((10, 4, 9)):
+        assert table.rank(dims) == 255
+    s = table.materialise("10x4x9")
+    assert s.fmt == Format(10, 4, 9) and s.rank == 255 and s.verify().ok
+    assert "axes permuted" in "\n".join(table.explain("10x4x9"))
+
+
+def test_dp_rank_is_the_same_in_every_orientation(alphatensor_r):
+    small = [s for s in alphatensor_r if max(s.fmt.dims) <= 3]
+    table = build_table(small, max_dim=7, ring="q")
+    for key in itertools.combinations_with_replacement(range(1, 8), 3):
+        assert len({table.rank(d) for d in itertools.permutations(key)}) == 1, key
+    for f in ("7x3x5", "5x7x3", "3x5x7"):
+        assert table.materialise(f).verify().ok
 
 
 def test_combine_cli_materialise_and_table(tmp_path, capsys):

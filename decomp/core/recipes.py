@@ -26,7 +26,8 @@ class Recipe:
     kind: 'naive' | 'stored' (a given scheme, permuted) | 'sum' (detail: axis,
     children: the two parts) | 'product' (children: outer, inner) |
     'recombine' (detail: base index and block allocation, children: the
-    distinct padded block formats).
+    distinct padded block formats) | 'permuted' (children: the orientation
+    of the same format whose recipe is used, rows and columns swapped).
     """
 
     dims: tuple[int, int, int]
@@ -65,10 +66,12 @@ class CombinationTable:
             text = f"direct sum along {cb.AXES[r.detail[0]]}"
         elif r.kind == "product":
             text = "product"
+        elif r.kind == "permuted":
+            text = f"the {Format(*r.children[0])} scheme, axes permuted"
         else:
             text = f"recombination of stored {self.bases[r.detail[0]].fmt} with blocks {r.detail[1]}"
         lines = ["  " * depth + name + text]
-        if r.kind in ("sum", "product") or (r.kind == "recombine" and depth < 1):
+        if r.kind in ("sum", "product", "permuted") or (r.kind == "recombine" and depth < 1):
             for child in r.children:
                 lines += self.explain(child, depth + 1)
         return lines
@@ -91,6 +94,8 @@ class CombinationTable:
         elif r.kind == "product":
             a, b = (self.materialise(c, cache) for c in r.children)
             out = cb.product(a, b)
+        elif r.kind == "permuted":
+            out = sym.permute(self.materialise(r.children[0], cache), r.dims)
         else:
             base = self.bases[r.detail[0]]
             out = cb.recombine(base, r.detail[1], lambda f: self.materialise(f.dims, cache))
@@ -100,7 +105,7 @@ class CombinationTable:
         return out
 
 
-def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
+def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
                 recombine_bases: int = 12, max_fillings: int = 120,
                 alternatives_per_format: int = 5) -> CombinationTable:
     """Dynamic programme over every oriented format with dimensions <= max_dim.
@@ -139,43 +144,63 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 10,
     table = CombinationTable(max_dim, ring, {}, bases)
     N = max_dim
     R = np.zeros((N + 1, N + 1, N + 1), dtype=np.int64)  # 0 where a size is 0
-    order = sorted(itertools.product(range(1, N + 1), repeat=3), key=lambda d: (d[0] * d[1] * d[2], d))
     small_formats = sorted((key for key in best_stored if max(key) <= 4 and min(key) >= 2),
                            key=lambda key: bases[best_stored[key]].rank)[:recombine_bases]
     small = [i for key in small_formats for i in alternatives[key].values()]
-    for dims in order:
-        n, m, p = dims
-        best = Recipe(dims, n * m * p, "naive")
-        key = tuple(sorted(dims))
-        if key in best_stored and bases[best_stored[key]].rank < best.rank:
-            best = Recipe(dims, bases[best_stored[key]].rank, "stored", (), (best_stored[key],))
-        for axis in range(3):
-            for cut in range(1, dims[axis] // 2 + 1):
-                a, b = list(dims), list(dims)
-                a[axis], b[axis] = cut, dims[axis] - cut
-                value = R[tuple(a)] + R[tuple(b)]
-                if value < best.rank:
-                    best = Recipe(dims, int(value), "sum", (tuple(a), tuple(b)), (axis,))
-        for a in _divisors(n):
-            for b in _divisors(m):
-                for c in _divisors(p):
-                    inner = (n // a, m // b, p // c)
-                    if (a, b, c) in ((1, 1, 1), dims):
-                        continue
-                    value = R[a, b, c] * R[inner]
-                    if value < best.rank:
-                        best = Recipe(dims, int(value), "product", ((a, b, c), inner))
-        R[dims] = best.rank
-        if max(dims) <= recombine_max:
-            for i in small:
-                res = cb.best_recombination(bases[i], dims, R, max_fillings=max_fillings)
-                if res is not None and res[0] < best.rank:
-                    children = tuple(sorted({f for f in cb.term_formats(bases[i], res[1]) if min(f) > 0}))
-                    best = Recipe(dims, res[0], "recombine", children, (i, res[1]))
-            R[dims] = best.rank
-        table.recipes[dims] = best
+    keys = sorted(itertools.combinations_with_replacement(range(1, N + 1), 3),
+                  key=lambda k: (k[0] * k[1] * k[2], k))
+    for key in keys:
+        # Each orientation is searched on its own: a base is recombined in its
+        # stored orientation only, so <10,4,9> and <4,9,10> can differ (the
+        # <3,2,3> rank-15 scheme gives 255 on one, 259 on the other). Rank is
+        # invariant under permuting the axes, so every orientation then takes
+        # the best one's recipe, permuted.
+        found = [_best_recipe(dims, R, bases, best_stored, small, recombine_max, max_fillings)
+                 for dims in sorted(set(itertools.permutations(key)))]
+        top = min(found, key=lambda r: r.rank)
+        for r in found:
+            if r.rank > top.rank:
+                r = Recipe(r.dims, top.rank, "permuted", (top.dims,))
+            R[r.dims] = r.rank
+            table.recipes[r.dims] = r
     table.seconds = time.monotonic() - t0
     return table
+
+
+def _best_recipe(dims, R, bases, best_stored, small, recombine_max, max_fillings) -> Recipe:
+    """Lowest-rank recipe for one oriented format, given R for all smaller
+    formats (R[dims] is written as the search goes: a recombination block
+    may be the whole format)."""
+    n, m, p = dims
+    best = Recipe(dims, n * m * p, "naive")
+    key = tuple(sorted(dims))
+    if key in best_stored and bases[best_stored[key]].rank < best.rank:
+        best = Recipe(dims, bases[best_stored[key]].rank, "stored", (), (best_stored[key],))
+    for axis in range(3):
+        for cut in range(1, dims[axis] // 2 + 1):
+            a, b = list(dims), list(dims)
+            a[axis], b[axis] = cut, dims[axis] - cut
+            value = R[tuple(a)] + R[tuple(b)]
+            if value < best.rank:
+                best = Recipe(dims, int(value), "sum", (tuple(a), tuple(b)), (axis,))
+    for a in _divisors(n):
+        for b in _divisors(m):
+            for c in _divisors(p):
+                inner = (n // a, m // b, p // c)
+                if (a, b, c) in ((1, 1, 1), dims):
+                    continue
+                value = R[a, b, c] * R[inner]
+                if value < best.rank:
+                    best = Recipe(dims, int(value), "product", ((a, b, c), inner))
+    R[dims] = best.rank
+    if max(dims) <= recombine_max:
+        for i in small:
+            res = cb.best_recombination(bases[i], dims, R, max_fillings=max_fillings)
+            if res is not None and res[0] < best.rank:
+                children = tuple(sorted({f for f in cb.term_formats(bases[i], res[1]) if min(f) > 0}))
+                best = Recipe(dims, res[0], "recombine", children, (i, res[1]))
+                R[dims] = best.rank
+    return best
 
 
 def _support(s: Scheme):
