@@ -138,3 +138,5 @@ def test_combine_cli_materialise_and_table(tmp_path, capsys):
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
     code, _, err = run_cli(["combine", "--max", "40", "--results", res], capsys)
     assert code == 2 and "within 1..16" in err
+    code, _, err = run_cli(["combine", "--max", "6", "--recombine-max", "-3", "--results", res], capsys)
+    assert code == 2 and "--recombine-max must be >= 0" in err

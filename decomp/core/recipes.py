@@ -121,6 +121,8 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
     ring = Ring.parse(ring)
     if not 1 <= max_dim <= 16:
         raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
+    if recombine_max < 0:
+        raise DecompError(f"--recombine-max must be >= 0 (0: no recombination), got {recombine_max}")
     usable = [s if s.ring is ring or ring is Ring.Q else s.as_ring(ring) for s in schemes
               if (implies(s.ring, ring) or s.ring is ring) and max(s.fmt.dims) <= max_dim]
     bases: list[Scheme] = []
