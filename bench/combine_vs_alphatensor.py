@@ -37,7 +37,7 @@ def main() -> None:
 
     tally = {"below": [], "equal": [], "above": []}
     for key in itertools.combinations_with_replacement(range(2, 13), 3):
-        rec = best_known("x".join(map(str, key)), "q", source_prefix=SOTA_2022)
+        rec = best_known(key, "q", source_prefix=SOTA_2022)
         if rec is None:
             continue
         got = table.rank(key)

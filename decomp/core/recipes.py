@@ -27,7 +27,7 @@ class Recipe:
     children: the two parts) | 'product' (children: outer, inner) |
     'recombine' (detail: base index and block allocation, children: the
     distinct padded block formats) | 'permuted' (children: the orientation
-    of the same format whose recipe is used, rows and columns swapped).
+    of the same format whose recipe is used, its axes permuted to dims).
     """
 
     dims: tuple[int, int, int]
