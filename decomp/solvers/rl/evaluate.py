@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .actions import ActionSpace
-from .game import rank_bound, rank_one_action
+from .game import apply, rank_bound, rank_one_action, terminal_value
+
+# Temperature of the lookahead priors, in moves: children one move apart in
+# value get priors e^(1/0.3) ~ 28 times apart.
+LOOKAHEAD_TEMPERATURE = 0.3
 
 
 def _priors(actions: np.ndarray, space: ActionSpace, residual: np.ndarray):
@@ -57,28 +61,72 @@ class UniformEvaluator:
 
 
 class NetworkEvaluator:
-    """Policy samples and the risk-seeking value of a TensorNet."""
+    """Policy samples and the risk-seeking value of a TensorNet.
+
+    With lookahead > 0, each candidate's child is valued too (one batch for
+    all leaves) and the priors become (1 - lookahead) * share of the draws
+    + lookahead * softmax(child value / LOOKAHEAD_TEMPERATURE). The policy
+    proposes, the value ranks: a correct move that was drawn once is then
+    searched first rather than last among equals."""
 
     def __init__(self, model, space: ActionSpace, samples: int, max_moves: int, device="cpu",
-                 temperature: float = 1.0, seed: int = 0):
+                 temperature: float = 1.0, seed: int = 0, lookahead: float = 0.0):
         import torch
 
         self.torch = torch
         self.model, self.space, self.samples = model, space, samples
         self.max_moves, self.device, self.temperature = max_moves, device, temperature
+        self.lookahead = float(lookahead)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int(seed))
+
+    def _values(self, residuals, depths, histories) -> np.ndarray:
+        torch = self.torch
+        res = torch.as_tensor(np.asarray(residuals), dtype=torch.float32, device=self.device)
+        dep = torch.as_tensor(np.asarray(depths) / self.max_moves, dtype=torch.float32, device=self.device)
+        his = torch.as_tensor(np.asarray(histories), dtype=torch.float32, device=self.device)
+        cells = self.model.torso(res, dep, his)
+        return cells, self.model.risk_seeking_value(self.model.value_quantiles(cells)).cpu().numpy()
 
     def __call__(self, residuals, depths, histories):
         torch = self.torch
         self.model.eval()
         with torch.no_grad():
-            res = torch.as_tensor(np.asarray(residuals), dtype=torch.float32, device=self.device)
-            dep = torch.as_tensor(np.asarray(depths) / self.max_moves, dtype=torch.float32, device=self.device)
-            his = torch.as_tensor(np.asarray(histories), dtype=torch.float32, device=self.device)
-            cells = self.model.torso(res, dep, his)
-            values = self.model.risk_seeking_value(self.model.value_quantiles(cells)).cpu().numpy()
+            cells, values = self._values(residuals, depths, histories)
             tokens, _ = self.model.sample(cells, self.samples, self.temperature, self.generator)
         tokens = tokens.cpu().numpy()
         expansions = [_priors(self.space.decode(t), self.space, r) for t, r in zip(tokens, residuals)]
+        if self.lookahead > 0:
+            expansions = self._look_ahead(expansions, residuals, depths, histories)
         return expansions, values.astype(np.float64)
+
+    def _look_ahead(self, expansions, residuals, depths, histories):
+        if not sum(len(actions) for actions, _ in expansions):
+            return expansions
+        kids, kid_depths, kid_histories, sizes = [], [], [], []
+        for (actions, _), r, d, h in zip(expansions, residuals, depths, histories):
+            n = len(actions)
+            kids.append(apply(np.repeat(r[None], n, 0), actions, self.space))
+            kid_depths.append(np.full(n, d + 1))
+            past = np.repeat(np.asarray(h)[None, :-1], n, 0)
+            kid_histories.append(np.concatenate([actions[:, None], past], axis=1) if len(h) else
+                                 np.repeat(np.asarray(h)[None], n, 0))
+            sizes.append(n)
+        kids, kid_depths = np.concatenate(kids), np.concatenate(kid_depths)
+        with self.torch.no_grad():
+            _, v = self._values(kids, kid_depths, np.concatenate(kid_histories))
+        v = v.astype(np.float64)
+        for j, (kid, d) in enumerate(zip(kids, kid_depths)):
+            end = terminal_value(kid, int(d), self.max_moves, self.space.mod2)
+            if end is not None:
+                v[j] = end                     # solved or at the limit: the exact value
+        out, start = [], 0
+        for (actions, priors), n in zip(expansions, sizes):
+            q = v[start:start + n]
+            start += n
+            if n == 0:
+                out.append((actions, priors))
+                continue
+            look = np.exp((q - q.max()) / LOOKAHEAD_TEMPERATURE)
+            out.append((actions, (1 - self.lookahead) * priors + self.lookahead * look / look.sum()))
+        return out

@@ -53,13 +53,13 @@ class GameRecord:
 
 class Tree:
     def __init__(self, residual: np.ndarray, space: ActionSpace, max_moves: int, history: int,
-                 c_puct: float = 1.25):
+                 c_puct: float = 1.25, depth: int = 0, past: np.ndarray | None = None):
         self.space = space
         self.max_moves = max_moves
         self.c_puct = c_puct
         self.table: dict = {}
-        self.root = self._node(np.asarray(residual, dtype=np.int64), 0,
-                               np.zeros((history, space.length), dtype=np.int64))
+        past = np.zeros((history, space.length), dtype=np.int64) if past is None else np.asarray(past, np.int64)
+        self.root = self._node(np.asarray(residual, dtype=np.int64), int(depth), past)
         self.played: list[np.ndarray] = []
         self.qmin, self.qmax = np.inf, -np.inf
         self.solution: list | None = None
@@ -133,15 +133,17 @@ class Tree:
 
 def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int, history: int,
          rng: np.random.Generator, explore_moves: int = 0, c_puct: float = 1.25,
-         should_stop=None, stop_at: int | None = None) -> list[GameRecord]:
+         should_stop=None, stop_at: int | None = None, starts=None) -> list[GameRecord]:
     """Play one game from each root residual, all searched side by side.
 
     evaluator(residuals (B,a,b,c), depths (B,), histories (B,h,L)) ->
     (list of (actions (k_i, L), priors (k_i,)), values (B,)).
     A game ends when its residual is zero, at the move limit, or early once
     its search has found a complete solution of at most `stop_at` moves
-    (kept in record.solution)."""
-    trees = [Tree(r, space, max_moves, history, c_puct) for r in roots]
+    (kept in record.solution). `starts` gives each game a (moves already
+    played, their last `history` moves) to start from instead of move 0."""
+    starts = starts or [(0, None)] * len(roots)
+    trees = [Tree(r, space, max_moves, history, c_puct, depth, past) for r, (depth, past) in zip(roots, starts)]
     records = [GameRecord() for _ in roots]
     live = [not t.root.terminal for t in trees]
     while any(live):

@@ -65,13 +65,15 @@ class TrainConfig:
     parallel_games: int = 8
     explore_moves: int = 3
     c_puct: float = 1.25
+    lookahead: float = 0.0             # weight of child-value priors (evaluate.NetworkEvaluator)
     extra: dict = field(default_factory=dict)
 
     # (least value) of each whole-number setting, and the range of each real one
     _WHOLE = {"history": 0, "dim": 1, "heads": 1, "torso_layers": 1, "policy_layers": 1, "quantiles": 1,
               "batch": 1, "warmup_steps": 0, "train_per_round": 1, "buffer": 1, "simulations": 1, "samples": 1,
               "parallel_games": 1, "explore_moves": 0, "seed": 0}
-    _REAL = {"lr": (1e-12, 10.0), "synthetic_fraction": (0.0, 1.0), "c_puct": (0.0, 1e6)}
+    _REAL = {"lr": (1e-12, 10.0), "synthetic_fraction": (0.0, 1.0), "c_puct": (0.0, 1e6),
+             "lookahead": (0.0, 1.0)}
 
     def __post_init__(self):
         """Settings from the CLI or a checkpoint's config.json, checked and
@@ -208,7 +210,7 @@ class Agent:
     # ----------------------------------------------------------- self-play
     def evaluator(self, samples: int | None = None) -> NetworkEvaluator:
         return NetworkEvaluator(self.model, self.space, samples or self.config.samples, self.max_moves,
-                                self.device, seed=int(self.rng.integers(1 << 31)))
+                                self.device, seed=int(self.rng.integers(1 << 31)), lookahead=self.config.lookahead)
 
     def self_play(self, stop_rank: int | None = None, should_stop=None, games: int | None = None) -> list[Scheme]:
         """One batch of games; returns the verified schemes they found."""
