@@ -68,7 +68,8 @@ def main() -> None:
     rows = []
     for ring in args.rings:
         for seed in args.seeds:
-            row = discover("2x2x2", ring, seed, 7, args.limit, {})
+            # The game ends at rank 7 (as decomp solve --rank 7 sets it).
+            row = discover("2x2x2", ring, seed, 7, args.limit, {"max_moves": 7})
             rows.append(row)
             print(json.dumps(row), flush=True)
         for_ring = [r for r in rows if r["ring"] == ring and r["format"] == "2x2x2"]

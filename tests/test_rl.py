@@ -168,7 +168,7 @@ def test_tiny_agent_finds_2x2x2_rank_8_with_a_fixed_seed(tmp_path):
     # Measured: this seed clears the tensor in 8 moves after 1550 steps, ~1 min on 2 cores.
     cfg = config_for("2x2x2", "gf2", seed=0, dim=32, heads=2, torso_layers=2, policy_layers=1, quantiles=4,
                      batch=64, warmup_steps=1500, train_per_round=10, simulations=48, samples=32,
-                     parallel_games=4, buffer=2000)
+                     parallel_games=4, buffer=2000, explore_moves=3, lookahead=0.0)
     agent = Agent(cfg, device="cpu", results=tmp_path / "results")
     best = agent.run(steps=1600, stop_rank=8)
     assert best is not None and best.rank <= 8 and best.verify().ok
@@ -272,6 +272,7 @@ def test_rl_plays_a_named_target_and_the_scheme_is_for_that_target(tmp_path):
     res = solve(target, 3, method="rl", ring="gf2", seed=0, time_limit=120,
                 **dict(SOLVE_TINY, warmup_steps=200, train_per_round=20), results=str(tmp_path))
     assert res.success and res.scheme.fmt == target and res.scheme.rank == 3 and res.scheme.verify().ok
+    assert res.extra["max_moves"] == 3             # the game ends at the rank asked for
 
 
 @pytest.mark.parametrize("setting,text", [

@@ -31,6 +31,9 @@ def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None
             raise DecompError(f"checkpoint {checkpoint} plays over {agent.ring.value}, not {ring.value}")
     else:
         seed = 0 if problem.seed is None else int(problem.seed)
+        # The game ends at the rank asked for (AlphaTensor's move limit): a
+        # longer game cannot be an answer, and its moves would spread the search.
+        settings.setdefault("max_moves", problem.rank)
         config = config_for(problem.fmt, ring, seed=seed, extra={"device": device}, **settings)
         agent = Agent(config, device=device, results=results)
     history = []

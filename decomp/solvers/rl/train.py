@@ -56,16 +56,18 @@ class TrainConfig:
     lr: float = 1e-3
     batch: int = 128
     synthetic_fraction: float = 0.5    # share of synthetic states once self-play data exists
-    warmup_steps: int = 1500           # synthetic-only steps before the first self-play round
+    warmup_steps: int = 4000           # synthetic-only steps before the first self-play round
     train_per_round: int = 50
     buffer: int = 50_000
-    # search
+    # search. With these and the 4000-step warm-up, 2x2x2 over GF(2) reached rank 7
+    # from nothing in 586-725 s on 2 cores over three seeds (README, bench/rl_discovery.py);
+    # with 32 samples, no lookahead and 1500 steps it found none in 600 s.
     simulations: int = 64
-    samples: int = 32
+    samples: int = 128
     parallel_games: int = 8
-    explore_moves: int = 3
+    explore_moves: int = 1
     c_puct: float = 1.25
-    lookahead: float = 0.0             # weight of child-value priors (evaluate.NetworkEvaluator)
+    lookahead: float = 0.9             # weight of child-value priors (evaluate.NetworkEvaluator)
     extra: dict = field(default_factory=dict)
 
     # (least value) of each whole-number setting, and the range of each real one
