@@ -47,7 +47,8 @@ def measure(agent: Agent, references: np.ndarray, known: list[int], games: int, 
                           references, k, games, seed)
         t_base = time.monotonic() - t0
         ratio = f"{net / base:.1f}x" if base else ("inf" if net else "-")
-        print(f"  after {k} correct move{'s' if k != 1 else ''}: network solves {net:.2f} ({t_net:.0f} s), random policy {base:.2f} "
+        moves = "move" if k == 1 else "moves"
+        print(f"  after {k} correct {moves}: network solves {net:.2f} ({t_net:.0f} s), random policy {base:.2f} "
               f"({t_base:.0f} s); ratio {ratio}  [{games} games, {c.simulations} simulations, "
               f"{c.samples} samples]", flush=True)
 
