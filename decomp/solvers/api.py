@@ -238,7 +238,7 @@ register(Method("rl", "decomp.solvers.rl.solver",
                 {"checkpoint": None, "out": None, "device": "auto", "results": None, "max_moves": None,
                  "coefficients": None, "simulations": None, "samples": None, "parallel_games": None,
                  "warmup_steps": None, "train_per_round": None, "explore_moves": None, "dim": None,
-                 "torso_layers": None, "batch": None, "lr": None, "lookahead": None},
+                 "torso_layers": None, "batch": None, "lr": None, "lookahead": None, "complete_games": None},
                 (Ring.GF2, Ring.Z, Ring.ZT), extra="rl",
                 summary="AlphaTensor-style TensorGame agent: network + sampled MCTS, trained by self-play"))
 register(Method("naive", "decomp.solvers.naive", {}, _ALL_RINGS,

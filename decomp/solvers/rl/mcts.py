@@ -17,20 +17,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .actions import ActionSpace
+from .completion import residual_terms
 from .game import apply, rank_bound, terminal_value
 
 
 class Node:
     __slots__ = ("residual", "depth", "history", "terminal", "value", "actions", "priors",
-                 "children", "N", "W")
+                 "children", "N", "W", "completable")
 
-    def __init__(self, residual: np.ndarray, depth: int, history: np.ndarray, max_moves: int, mod2: bool):
+    def __init__(self, residual: np.ndarray, depth: int, history: np.ndarray, max_moves: int, mod2: bool,
+                 complete_at: int | None = None):
         self.residual = residual
         self.depth = depth
         self.history = history
         self.actions = None
         end = terminal_value(residual, depth, max_moves, mod2)
-        self.terminal = end is not None       # solved, or the move limit with its penalty
+        # A residual whose slice terms finish the scheme within complete_at
+        # moves is as good as solved: its value is exact (completion.py).
+        self.completable = False
+        if end is None and complete_at is not None:
+            bound = rank_bound(residual, mod2)
+            if depth + bound <= complete_at:
+                end, self.completable = -float(bound), True
+        self.terminal = end is not None       # solved, completable, or the move limit with its penalty
         self.value = 0.0 if end is None else end
 
     @property
@@ -49,14 +58,18 @@ class GameRecord:
     returns: list = field(default_factory=list)
     solution: list | None = None      # the shortest move list found that clears the tensor
     solution_states: list | None = None
+    completed: int = 0                # how many of its last terms are the slice terms of a residual
 
 
 class Tree:
     def __init__(self, residual: np.ndarray, space: ActionSpace, max_moves: int, history: int,
-                 c_puct: float = 1.25, depth: int = 0, past: np.ndarray | None = None):
+                 c_puct: float = 1.25, depth: int = 0, past: np.ndarray | None = None,
+                 complete_at: int | None = None):
         self.space = space
         self.max_moves = max_moves
         self.c_puct = c_puct
+        self.complete_at = complete_at
+        self.completed = 0
         self.table: dict = {}
         past = np.zeros((history, space.length), dtype=np.int64) if past is None else np.asarray(past, np.int64)
         self.root = self._node(np.asarray(residual, dtype=np.int64), int(depth), past)
@@ -68,7 +81,7 @@ class Tree:
         key = (residual.tobytes(), depth)
         node = self.table.get(key)
         if node is None:
-            node = Node(residual, depth, history, self.max_moves, self.space.mod2)
+            node = Node(residual, depth, history, self.max_moves, self.space.mod2, self.complete_at)
             self.table[key] = node
         return node
 
@@ -94,11 +107,17 @@ class Tree:
             a = int(np.argmax(self._score(node)))
             path.append((node, a))
             node = self._child(node, a)
-        if node.terminal and not node.residual.any():
-            moves = self.played + [n.actions[a] for n, a in path]
-            if self.solution is None or len(moves) < len(self.solution):
-                self.solution = [m.copy() for m in moves]
+        if node.terminal and (node.completable or not node.residual.any()):
+            self._offer(self.played + [n.actions[a] for n, a in path], node)
         return path, node
+
+    def _offer(self, moves, node: Node) -> None:
+        """Keep moves (and the node's slice terms, if it is completable) as
+        the solution when they are shorter than the one kept."""
+        tail = list(residual_terms(node.residual, self.space.mod2)) if node.completable else []
+        if self.solution is None or len(moves) + len(tail) < len(self.solution):
+            self.solution = [m.copy() for m in moves] + tail
+            self.completed = len(tail)
 
     def expand(self, node: Node, actions: np.ndarray, priors: np.ndarray, value: float) -> None:
         if node.expanded or node.terminal:
@@ -133,7 +152,8 @@ class Tree:
 
 def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int, history: int,
          rng: np.random.Generator, explore_moves: int = 0, c_puct: float = 1.25,
-         should_stop=None, stop_at: int | None = None, starts=None) -> list[GameRecord]:
+         should_stop=None, stop_at: int | None = None, starts=None,
+         complete_at: int | None = None) -> list[GameRecord]:
     """Play one game from each root residual, all searched side by side.
 
     evaluator(residuals (B,a,b,c), depths (B,), histories (B,h,L)) ->
@@ -141,9 +161,15 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
     A game ends when its residual is zero, at the move limit, or early once
     its search has found a complete solution of at most `stop_at` moves
     (kept in record.solution). `starts` gives each game a (moves already
-    played, their last `history` moves) to start from instead of move 0."""
+    played, their last `history` moves) to start from instead of move 0.
+    With complete_at, a residual whose slice terms finish within complete_at
+    moves ends the search there, its solution completed with those terms."""
     starts = starts or [(0, None)] * len(roots)
-    trees = [Tree(r, space, max_moves, history, c_puct, depth, past) for r, (depth, past) in zip(roots, starts)]
+    trees = [Tree(r, space, max_moves, history, c_puct, depth, past, complete_at)
+             for r, (depth, past) in zip(roots, starts)]
+    for tree in trees:                 # a start that is already solved or completable
+        if tree.root.terminal and (tree.root.completable or not tree.root.residual.any()):
+            tree._offer([], tree.root)
     records = [GameRecord() for _ in roots]
     live = [not t.root.terminal for t in trees]
     while any(live):
@@ -190,9 +216,8 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
             tree.advance(a)
             node = tree.root
             if node.terminal:
-                solved = not node.residual.any()
-                if solved and (tree.solution is None or len(tree.played) <= len(tree.solution)):
-                    tree.solution = list(tree.played)
+                if node.completable or not node.residual.any():
+                    tree._offer(tree.played, node)
                 live[g] = False
     for root_residual, rec, tree in zip(roots, records, trees):
         moves = len(rec.actions)
@@ -200,7 +225,7 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
         tail = final.value if final.terminal else -float(rank_bound(final.residual, space.mod2))
         rec.returns = [-(moves - i) + tail for i in range(moves)]
         if tree.solution is not None:
-            rec.solution = tree.solution
+            rec.solution, rec.completed = tree.solution, tree.completed
             rec.solution_states = _states_along(root_residual, tree.solution, space, history)
     return records
 

@@ -26,6 +26,7 @@ from ...core.targets import Target, parse_format_or_target, target_from_dict
 from ..api import number_option, whole_option
 from . import checkpoint
 from .actions import ActionSpace, default_coefficients
+from .completion import best_completion
 from .demos import (augment, inverse_basis, random_bases, synthetic_batch, transform_actions,
                     transform_tensor)
 from .evaluate import NetworkEvaluator
@@ -68,12 +69,15 @@ class TrainConfig:
     explore_moves: int = 1
     c_puct: float = 1.25
     lookahead: float = 0.9             # weight of child-value priors (evaluate.NetworkEvaluator)
+    # 1: an unfinished game also yields a scheme, its best prefix plus the
+    # residual's slice terms (completion.py); 0: only games that clear the tensor.
+    complete_games: int = 1
     extra: dict = field(default_factory=dict)
 
     # (least value) of each whole-number setting, and the range of each real one
     _WHOLE = {"history": 0, "dim": 1, "heads": 1, "torso_layers": 1, "policy_layers": 1, "quantiles": 1,
               "batch": 1, "warmup_steps": 0, "train_per_round": 1, "buffer": 1, "simulations": 1, "samples": 1,
-              "parallel_games": 1, "explore_moves": 0, "seed": 0}
+              "parallel_games": 1, "explore_moves": 0, "seed": 0, "complete_games": 0}
     _REAL = {"lr": (1e-12, 10.0), "synthetic_fraction": (0.0, 1.0), "c_puct": (0.0, 1e6),
              "lookahead": (0.0, 1.0)}
 
@@ -85,6 +89,8 @@ class TrainConfig:
             object.__setattr__(self, name, whole_option("rl", name, getattr(self, name), least))
         for name, (low, high) in self._REAL.items():
             object.__setattr__(self, name, number_option("rl", name, getattr(self, name), low, high))
+        if self.complete_games not in (0, 1):
+            raise DecompError(f"rl option complete_games must be 0 or 1, not {self.complete_games}")
         if self.dim % self.heads:
             raise DecompError(f"rl option dim ({self.dim}) must be a multiple of heads ({self.heads})")
 
@@ -222,32 +228,44 @@ class Agent:
         roots = [self.target if b is None else transform_tensor(self.target, b, self.space.mod2) for b in bases]
         records = play(roots, self.evaluator(), self.space, self.max_moves, c.simulations, c.history,
                        self.rng, explore_moves=c.explore_moves, c_puct=c.c_puct, should_stop=should_stop,
-                       stop_at=stop_rank)
+                       stop_at=stop_rank, complete_at=stop_rank if c.complete_games else None)
         found = []
-        for rec, b in zip(records, bases):
+        for root, rec, b in zip(roots, records, bases):
             if not rec.actions and rec.solution is None:
                 continue
             self.games += 1
+            scheme = None
             for r, d, h, a, g in zip(rec.residuals, rec.depths, rec.histories, rec.actions, rec.returns):
                 self.buffer.add(r, d, h, a, g)
             if rec.solution is not None:
                 moves = len(rec.solution)
+                legal = self.space.legal(np.array(rec.solution, dtype=np.int64))
                 for i, (r, d, h) in enumerate(rec.solution_states):
-                    self.buffer.add(r, d, h, rec.solution[i], -(moves - i))
-                scheme = self._scheme(rec.solution, b)
-                if scheme is not None:
-                    found.append(scheme)
+                    if legal[i]:               # slice terms of a completion may leave F
+                        self.buffer.add(r, d, h, rec.solution[i], -(moves - i))
+                scheme = self._scheme(rec.solution, b, moves - rec.completed if rec.completed else None)
+            elif c.complete_games:
+                # An unfinished game still found a scheme: its best prefix plus
+                # the slice terms of what was left (the score it was charged).
+                terms, played = best_completion(root, rec.actions, self.space)
+                best = min([s.rank for s in found] + ([self.best.rank] if self.best else []), default=None)
+                scheme = self._scheme(terms, b, played) if best is None or len(terms) < best else None
+            if scheme is not None:
+                found.append(scheme)
         return found
 
-    def _scheme(self, moves, bases) -> Scheme | None:
-        """The moves of a game in a changed basis, mapped back and verified."""
+    def _scheme(self, moves, bases, played: int | None = None) -> Scheme | None:
+        """The moves of a game in a changed basis, mapped back and verified;
+        `played` of them were moves when the rest complete an unfinished game."""
         moves = np.array(moves, dtype=np.int64)
         if bases is not None:
             moves = transform_actions(moves, [inverse_basis(m) for m in bases], self.space)
         U, V, W = self.space.factors(moves)
-        scheme = Scheme(self.fmt, U, V, W, ring=self.ring,
-                        provenance={"method": "rl", "seed": self.config.seed, "seconds": round(self.seconds, 3),
-                                    "games": self.games, "step": self.step})
+        provenance = {"method": "rl", "seed": self.config.seed, "seconds": round(self.seconds, 3),
+                      "games": self.games, "step": self.step}
+        if played is not None:
+            provenance.update(moves_played=played, completed_from_residual=len(moves) - played)
+        scheme = Scheme(self.fmt, U, V, W, ring=self.ring, provenance=provenance)
         return scheme if scheme.verify().ok else None
 
     def _keep(self, scheme: Scheme) -> None:

@@ -1,0 +1,120 @@
+"""Unfinished TensorGames completed into schemes (solvers/rl/completion.py)."""
+
+import numpy as np
+import pytest
+
+from decomp.core.formats import Format
+from decomp.core.render import parse_algorithm
+from decomp.core.rings import Ring, matrix_rank
+from decomp.core.scheme import Scheme
+from decomp.solvers.rl.actions import ActionSpace
+from decomp.solvers.rl.completion import best_completion, matrix_terms, residual_terms
+from decomp.solvers.rl.game import apply, rank_bound
+
+from known import STRASSEN
+
+
+def _sum(terms, space, mod2):
+    u, v, w = space.split(np.asarray(terms, dtype=np.int64))
+    out = np.einsum("ni,nj,nk->ijk", u, v, w)
+    return out % 2 if mod2 else out
+
+
+@pytest.mark.parametrize("mod2", [True, False])
+def test_matrix_terms_are_an_exact_rank_decomposition(mod2):
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        m = rng.integers(-3, 4, size=(rng.integers(1, 6), 3)) @ rng.integers(-2, 3, size=(3, rng.integers(1, 6)))
+        m = m % 2 if mod2 else m
+        terms = matrix_terms(m, mod2)
+        rebuilt = sum((np.outer(x, y) for x, y in terms), np.zeros_like(m))
+        assert ((rebuilt % 2 if mod2 else rebuilt) == m).all()
+        assert len(terms) == matrix_rank(m, mod2)
+
+
+def test_integer_matrix_needing_euclid_steps_stays_integral():
+    # rank 2 over Q, with no unit entry to pivot on: the terms are still integers
+    m = np.array([[4, 6, 10], [6, 9, 14]])
+    terms = matrix_terms(m, mod2=False)
+    assert len(terms) == 2
+    assert (sum(np.outer(x, y) for x, y in terms) == m).all()
+
+
+@pytest.mark.parametrize("mod2", [True, False])
+def test_residual_terms_meet_the_rank_bound(mod2):
+    rng = np.random.default_rng(5)
+    space = ActionSpace.make((4, 6, 6), (0, 1) if mod2 else (-2, -1, 0, 1, 2))
+    for _ in range(10):
+        t = rng.integers(-2, 3, size=(4, 6, 6))
+        t = t % 2 if mod2 else t
+        terms = residual_terms(t, mod2)
+        assert len(terms) == rank_bound(t, mod2)
+        assert (_sum(terms, space, mod2) == t).all()
+    assert len(residual_terms(Format(2, 2, 2).tensor(), mod2)) == 8
+
+
+def test_five_strassen_moves_complete_to_rank_7():
+    strassen = parse_algorithm("2x2x2", STRASSEN)
+    U, V, W = (np.asarray(f, dtype=np.int64) for f in strassen.factors)
+    moves = np.concatenate([U.T, V.T, W.T], axis=1)
+    space = ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2))
+    target = Format(2, 2, 2).tensor()
+    # a wrong move at the end: the best prefix stops before it
+    wrong = np.array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0])
+    left = target
+    for m in moves[:5]:
+        left = apply(left[None], m[None], space)[0]
+    assert rank_bound(left, False) == 2          # the last two terms sit in different slices
+    terms, played = best_completion(target, list(moves[:5]) + [wrong], space)
+    assert played == 5 and len(terms) == 7
+    scheme = Scheme(Format(2, 2, 2), *space.factors(terms), ring=Ring.Z)
+    assert scheme.verify().ok
+
+
+def test_unfinished_games_give_verified_schemes_marked_as_completed():
+    pytest.importorskip("torch")
+    from decomp.solvers.rl.train import Agent, config_for
+
+    tiny = dict(dim=16, heads=2, torso_layers=1, policy_layers=1, quantiles=4, warmup_steps=0,
+                simulations=4, samples=8, parallel_games=3, lookahead=0.5)
+    found = Agent(config_for("2x2x2", "z", seed=0, **tiny), device="cpu").self_play()
+    assert found and all(s.verify().ok and s.rank <= 8 for s in found)
+    done = [s for s in found if "completed_from_residual" in s.provenance]
+    assert done and all(s.provenance["moves_played"] + s.provenance["completed_from_residual"] == s.rank
+                        for s in done)
+    off = Agent(config_for("2x2x2", "z", seed=0, complete_games=0, **tiny), device="cpu").self_play()
+    assert all("completed_from_residual" not in s.provenance for s in off)
+
+
+def _strassen_z():
+    s = parse_algorithm("2x2x2", STRASSEN)
+    U, V, W = (np.asarray(f, dtype=np.int64) for f in s.factors)
+    return np.concatenate([U.T, V.T, W.T], axis=1), ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2))
+
+
+def test_search_completes_a_residual_within_the_goal():
+    from decomp.solvers.rl.evaluate import UniformEvaluator, _priors
+    from decomp.solvers.rl.mcts import Tree, play
+
+    moves, space = _strassen_z()
+    target = Format(2, 2, 2).tensor()
+    left = target
+    for m in moves[:4]:
+        left = apply(left[None], m[None], space)[0]
+    # Five moves in, the last two terms lie in two slices: the node is as good as solved.
+    after5 = apply(left[None], moves[4][None], space)[0]
+    root = Tree(after5, space, 7, 2, depth=5, complete_at=7).root
+    assert root.terminal and root.completable and root.value == -2.0
+    assert not Tree(after5, space, 7, 2, depth=5).root.terminal
+
+    noise = UniformEvaluator(space, 6, np.random.default_rng(0))
+
+    def evaluator(res, depth, hist):
+        return ([_priors(np.concatenate([moves[4:5], noise.draw(6)]), space, r) for r in res],
+                np.array([-float(rank_bound(r, False)) for r in res]))
+
+    rec, = play([left], evaluator, space, 7, 32, 2, np.random.default_rng(0), stop_at=7,
+                starts=[(4, moves[2:4][::-1])], complete_at=7)
+    assert rec.solution is not None and len(rec.solution) == 3 and rec.completed == 2
+    assert (rec.solution[0] == moves[4]).all()
+    assert (_sum(rec.solution, space, False) == left).all()
