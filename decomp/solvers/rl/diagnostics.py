@@ -150,7 +150,8 @@ def policy_hits(agent, references: np.ndarray, draws: int = 256, paths: int = 6,
 
 def solve_rate(agent, evaluator, references: np.ndarray, known: int, games: int, seed: int = 0) -> float:
     """Share of `games` games, each started after `known` correct moves of a
-    random reference path, that the search finishes within the moves left."""
+    random reference path, that the search finishes within the moves left
+    (clearing the tensor, or completing it when the agent's complete_games is on)."""
     rng = np.random.default_rng(seed)
     space, c = agent.space, agent.config
     rank = references.shape[1]
@@ -165,6 +166,7 @@ def solve_rate(agent, evaluator, references: np.ndarray, known: int, games: int,
                 history = np.concatenate([move[None], history[:-1]])
         roots.append(residual)
         starts.append((known, history))
+    # As in the agent's own games: a residual whose slice terms finish within the rank counts as solved.
     records = play(roots, evaluator, space, agent.max_moves, c.simulations, c.history, rng, explore_moves=0,
-                   c_puct=c.c_puct, starts=starts)
+                   c_puct=c.c_puct, starts=starts, complete_at=rank if c.complete_games else None)
     return sum(r.solution is not None and len(r.solution) <= rank - known for r in records) / games

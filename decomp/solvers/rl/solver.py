@@ -55,8 +55,13 @@ def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None
     reached = best is not None and best.rank <= problem.rank
     if not reached and status != "interrupted":
         status = "time_limit" if problem.time_limit else "not_found"
-    message = (f"game {agent.first_found.get(best.rank, {}).get('games')} of {agent.games} reached rank {best.rank}"
-               if best is not None else f"no game cleared the tensor in {agent.games} games")
+    if best is None:
+        message = f"no game cleared the tensor in {agent.games} games"
+    else:
+        message = f"game {agent.first_found.get(best.rank, {}).get('games')} of {agent.games} reached rank {best.rank}"
+        completed = best.provenance.get("completed_from_residual")
+        if completed:
+            message += f" ({best.rank - completed} moves, then {completed} slice terms of the residual)"
     extra = {"games": agent.games, "steps": agent.step, "device": agent.device,
              "first_found": agent.first_found, "max_moves": agent.max_moves,
              "coefficients": list(agent.space.coefficients)}
