@@ -65,6 +65,7 @@ def discover(fmt: str, ring: str, seed: int, goal: int, limit: float, settings: 
     return {"format": fmt, "ring": ring, "seed": seed, "goal": goal, "best_rank": best.rank if best else None,
             "found": hit is not None, "seconds": round(hit["seconds"] if hit else wall, 1),
             "steps": hit["step"] if hit else agent.step, "games": games, "baseline_best_rank": base,
+            "completed_terms": best.provenance.get("completed_from_residual", 0) if best else None,
             "first_found": agent.first_found, "device": agent.device}
 
 
