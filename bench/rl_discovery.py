@@ -28,10 +28,11 @@ from decomp.solvers.rl.mcts import play
 from decomp.solvers.rl.train import Agent, config_for
 
 
-# 3x3x3 on 2 CPU cores: a training step on a batch of 128 9x9x9 residuals
-# takes ~0.5 s and valuing every candidate's child (lookahead) ~1.4 s per
-# simulation, so the 2x2x2 defaults would spend the hour in the warm-up and
-# a handful of games. Smaller batches, fewer draws and no lookahead instead.
+# 3x3x3 on 2 CPU cores (timed by hand, cProfile): a training step on 128 9x9x9 residuals
+# takes ~0.5 s, and at the torso's forward rate valuing every candidate's child
+# (lookahead) would take ~1.4 s per simulation (an estimate), so the 2x2x2
+# defaults would spend the hour in the warm-up and a handful of games.
+# Smaller batches, fewer draws and no lookahead instead.
 THREE_SETTINGS = {"batch": 64, "warmup_steps": 1500, "train_per_round": 20, "samples": 32, "simulations": 32,
                   "lookahead": 0.0}
 

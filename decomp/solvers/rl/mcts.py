@@ -43,6 +43,11 @@ class Node:
         self.value = 0.0 if end is None else end
 
     @property
+    def finished(self) -> bool:
+        """Solved, or completable: the search has an answer here."""
+        return self.terminal and (self.completable or not self.residual.any())
+
+    @property
     def expanded(self) -> bool:
         return self.actions is not None
 
@@ -107,15 +112,18 @@ class Tree:
             a = int(np.argmax(self._score(node)))
             path.append((node, a))
             node = self._child(node, a)
-        if node.terminal and (node.completable or not node.residual.any()):
+        if node.finished:
             self._offer(self.played + [n.actions[a] for n, a in path], node)
         return path, node
 
     def _offer(self, moves, node: Node) -> None:
         """Keep moves (and the node's slice terms, if it is completable) as
-        the solution when they are shorter than the one kept."""
-        tail = list(residual_terms(node.residual, self.space.mod2)) if node.completable else []
-        if self.solution is None or len(moves) + len(tail) < len(self.solution):
+        the solution when they are shorter than the one kept. Simulations
+        reach the same finished node again and again, so its terms (as many
+        as -value, the rank bound) are split only when they win."""
+        extra = int(-node.value) if node.completable else 0
+        if self.solution is None or len(moves) + extra < len(self.solution):
+            tail = list(residual_terms(node.residual, self.space.mod2)) if extra else []
             self.solution = [m.copy() for m in moves] + tail
             self.completed = len(tail)
 
@@ -168,7 +176,7 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
     trees = [Tree(r, space, max_moves, history, c_puct, depth, past, complete_at)
              for r, (depth, past) in zip(roots, starts)]
     for tree in trees:                 # a start that is already solved or completable
-        if tree.root.terminal and (tree.root.completable or not tree.root.residual.any()):
+        if tree.root.finished:
             tree._offer([], tree.root)
     records = [GameRecord() for _ in roots]
     live = [not t.root.terminal for t in trees]
@@ -216,7 +224,7 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
             tree.advance(a)
             node = tree.root
             if node.terminal:
-                if node.completable or not node.residual.any():
+                if node.finished:
                     tree._offer(tree.played, node)
                 live[g] = False
     for root_residual, rec, tree in zip(roots, records, trees):
