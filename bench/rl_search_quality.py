@@ -40,7 +40,8 @@ def measure(agent: Agent, references: np.ndarray, known: list[int], games: int, 
     c = agent.config
     for k in known:
         t0 = time.monotonic()
-        net = solve_rate(agent, agent.evaluator(), references, k, games, seed)
+        goal = references.shape[1] if c.complete_games else None       # as the agent's own games
+        net = solve_rate(agent, agent.evaluator(complete_at=goal), references, k, games, seed)
         t_net = time.monotonic() - t0
         t0 = time.monotonic()
         base = solve_rate(agent, UniformEvaluator(agent.space, c.samples, np.random.default_rng(seed)),

@@ -9,7 +9,7 @@ from decomp.core.rings import Ring, matrix_rank
 from decomp.core.scheme import Scheme
 from decomp.solvers.rl.actions import ActionSpace
 from decomp.solvers.rl.completion import best_completion, matrix_terms, residual_terms
-from decomp.solvers.rl.game import apply, rank_bound
+from decomp.solvers.rl.game import apply, rank_bound, slice_bound
 
 from known import STRASSEN
 
@@ -64,9 +64,10 @@ def test_five_strassen_moves_complete_to_rank_7():
     left = target
     for m in moves[:5]:
         left = apply(left[None], m[None], space)[0]
-    assert rank_bound(left, False) == 2          # the last two terms sit in different slices
+    assert slice_bound(left, False) == 2          # the last two terms sit in different slices
     terms, played = best_completion(target, list(moves[:5]) + [wrong], space)
-    assert played == 5 and len(terms) == 7
+    # the earliest best prefix wins: 3 moves, then Jennrich's 4 terms (see below)
+    assert played == 3 and len(terms) == 7
     scheme = Scheme(Format(2, 2, 2), *space.factors(terms), ring=Ring.Z)
     assert scheme.verify().ok
 
@@ -86,18 +87,20 @@ def test_unfinished_games_give_verified_schemes_marked_as_completed():
     assert all("completed_from_residual" not in s.provenance for s in off)
 
 
-def _strassen_z():
+def _strassen_gf2():
     s = parse_algorithm("2x2x2", STRASSEN)
-    U, V, W = (np.asarray(f, dtype=np.int64) for f in s.factors)
-    return np.concatenate([U.T, V.T, W.T], axis=1), ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2))
+    U, V, W = (np.asarray(f, dtype=np.int64) % 2 for f in s.factors)
+    return np.concatenate([U.T, V.T, W.T], axis=1), ActionSpace.make((4, 4, 4), (0, 1))
 
 
 def test_search_completes_a_residual_within_the_goal():
     from decomp.solvers.rl.evaluate import UniformEvaluator, _priors
     from decomp.solvers.rl.mcts import Tree, play
 
-    moves, space = _strassen_z()
-    target = Format(2, 2, 2).tensor()
+    # Over GF(2), where only slice terms complete (over Z Jennrich would
+    # already complete the residual 3 moves in).
+    moves, space = _strassen_gf2()
+    target = Format(2, 2, 2).tensor() % 2
     left = target
     for m in moves[:4]:
         left = apply(left[None], m[None], space)[0]
@@ -111,10 +114,10 @@ def test_search_completes_a_residual_within_the_goal():
 
     def evaluator(res, depth, hist):
         return ([_priors(np.concatenate([moves[4:5], noise.draw(6)]), space, r) for r in res],
-                np.array([-float(rank_bound(r, False)) for r in res]))
+                np.array([-float(rank_bound(r, True)) for r in res]))
 
     rec, = play([left], evaluator, space, 7, 32, 2, np.random.default_rng(0), stop_at=7,
                 starts=[(4, moves[2:4][::-1])], complete_at=7)
     assert rec.solution is not None and len(rec.solution) == 3 and rec.completed == 2
     assert (rec.solution[0] == moves[4]).all()
-    assert (_sum(rec.solution, space, False) == left).all()
+    assert (_sum(rec.solution, space, True) == left).all()

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .game import apply, rank_bound
+from .game import apply, rank_bound, slice_bound
+from .jennrich import batched_flattening_ranks, jennrich_terms, may_split
 
 
 def matrix_terms(mat: np.ndarray, mod2: bool) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -68,6 +69,10 @@ def residual_terms(residual: np.ndarray, mod2: bool) -> np.ndarray:
     residual = np.asarray(residual, dtype=np.int64)
     shape = residual.shape
     best = None
+    if not mod2:
+        best = jennrich_terms(residual, below=slice_bound(residual, mod2))
+        if best is not None:
+            return best
     for mode in range(3):
         terms = []
         for t, piece in enumerate(np.moveaxis(residual, mode, 0)):
@@ -104,3 +109,25 @@ def best_completion(root: np.ndarray, moves, space) -> tuple[np.ndarray, int]:
     tail = residual_terms(best_residual, space.mod2)
     played = np.array(moves[:best_d], dtype=np.int64).reshape(-1, space.length)
     return np.concatenate([played, tail]), best_d
+
+
+def split_values(residuals: np.ndarray, depths: np.ndarray, complete_at: int) -> np.ndarray:
+    """-rank_bound for each integer residual that Jennrich's algorithm
+    completes within complete_at moves (depth + terms <= complete_at), NaN
+    elsewhere. For valuing every drawn move's child: the flattening ranks
+    (a lower bound on the rank) and one batched eigenvalue test rule out
+    almost all of them before any exact split is tried."""
+    residuals = np.asarray(residuals, dtype=np.int64)
+    depths = np.asarray(depths)
+    out = np.full(len(residuals), np.nan)
+    if not len(residuals):
+        return out
+    ranks = batched_flattening_ranks(residuals)
+    maybe = np.flatnonzero((depths + ranks.max(axis=1) <= complete_at) & (ranks.max(axis=1) > 0))
+    if len(maybe):
+        maybe = maybe[may_split(residuals[maybe], ranks[maybe])]
+    for j in maybe:
+        bound = rank_bound(residuals[j], False)
+        if depths[j] + bound <= complete_at:
+            out[j] = -float(bound)
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .actions import ActionSpace
+from .completion import split_values
 from .game import apply, rank_bound, rank_one_action, terminal_value
 
 # Temperature of the lookahead priors, in moves: children one move apart in
@@ -70,13 +71,15 @@ class NetworkEvaluator:
     searched first rather than last among equals."""
 
     def __init__(self, model, space: ActionSpace, samples: int, max_moves: int, device="cpu",
-                 temperature: float = 1.0, seed: int = 0, lookahead: float = 0.0):
+                 temperature: float = 1.0, seed: int = 0, lookahead: float = 0.0,
+                 complete_at: int | None = None):
         import torch
 
         self.torch = torch
         self.model, self.space, self.samples = model, space, samples
         self.max_moves, self.device, self.temperature = max_moves, device, temperature
         self.lookahead = float(lookahead)
+        self.complete_at = complete_at
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int(seed))
 
@@ -120,6 +123,11 @@ class NetworkEvaluator:
             end = terminal_value(kid, int(d), self.max_moves, self.space.mod2)
             if end is not None:
                 v[j] = end                     # solved or at the limit: the exact value
+        if self.complete_at is not None and not self.space.mod2:
+            # A child whose residual splits into few enough exact terms is as
+            # good as solved (completion.py): its value is exact too.
+            exact = split_values(kids, kid_depths, self.complete_at)
+            v = np.where(np.isnan(exact), v, exact)
         out, start = [], 0
         for (actions, priors), n in zip(expansions, sizes):
             q = v[start:start + n]

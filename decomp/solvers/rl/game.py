@@ -14,6 +14,7 @@ import numpy as np
 from ...core.errors import DecompError
 from ...core.rings import matrix_rank
 from .actions import ActionSpace
+from .jennrich import jennrich_terms
 
 
 def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
@@ -22,7 +23,7 @@ def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
     return np.einsum("ni,nj,nk->nijk", u, v, w)
 
 
-def rank_bound(residual: np.ndarray, mod2: bool) -> int:
+def slice_bound(residual: np.ndarray, mod2: bool) -> int:
     """An upper bound on the tensor rank: the smallest, over the three
     modes, sum of the ranks of the slices (each slice of rank k is k
     rank-one terms). AlphaTensor's terminal penalty."""
@@ -32,6 +33,19 @@ def rank_bound(residual: np.ndarray, mod2: bool) -> int:
         total = sum(matrix_rank(s, mod2) for s in slices if s.any())
         best = total if best is None else min(best, total)
     return int(best)
+
+
+def rank_bound(residual: np.ndarray, mod2: bool) -> int:
+    """The rank the game charges a residual: the slice bound, or over the
+    integers the number of terms of an exact low-rank decomposition when
+    Jennrich's algorithm finds a shorter one. Constructive either way
+    (completion.residual_terms produces that many terms)."""
+    bound = slice_bound(residual, mod2)
+    if not mod2 and bound > 1:
+        terms = jennrich_terms(residual, below=bound)
+        if terms is not None:
+            return len(terms)
+    return bound
 
 
 def terminal_value(residual: np.ndarray, moves: int, max_moves: int, mod2: bool) -> float | None:

@@ -216,9 +216,10 @@ class Agent:
         return {k: v / max(1, steps) for k, v in totals.items()}
 
     # ----------------------------------------------------------- self-play
-    def evaluator(self, samples: int | None = None) -> NetworkEvaluator:
+    def evaluator(self, samples: int | None = None, complete_at: int | None = None) -> NetworkEvaluator:
         return NetworkEvaluator(self.model, self.space, samples or self.config.samples, self.max_moves,
-                                self.device, seed=int(self.rng.integers(1 << 31)), lookahead=self.config.lookahead)
+                                self.device, seed=int(self.rng.integers(1 << 31)), lookahead=self.config.lookahead,
+                                complete_at=complete_at)
 
     def self_play(self, stop_rank: int | None = None, should_stop=None, games: int | None = None) -> list[Scheme]:
         """One batch of games; returns the verified schemes they found."""
@@ -226,9 +227,10 @@ class Agent:
         count = games or c.parallel_games
         bases = [None] + [random_bases(self.rng, self.space) for _ in range(count - 1)]
         roots = [self.target if b is None else transform_tensor(self.target, b, self.space.mod2) for b in bases]
-        records = play(roots, self.evaluator(), self.space, self.max_moves, c.simulations, c.history,
-                       self.rng, explore_moves=c.explore_moves, c_puct=c.c_puct, should_stop=should_stop,
-                       stop_at=stop_rank, complete_at=stop_rank if c.complete_games else None)
+        complete_at = stop_rank if c.complete_games else None
+        records = play(roots, self.evaluator(complete_at=complete_at), self.space, self.max_moves, c.simulations,
+                       c.history, self.rng, explore_moves=c.explore_moves, c_puct=c.c_puct, should_stop=should_stop,
+                       stop_at=stop_rank, complete_at=complete_at)
         found = []
         for root, rec, b in zip(roots, records, bases):
             if not rec.actions and rec.solution is None:

@@ -1,0 +1,199 @@
+"""Exact decomposition of a low-rank integer residual (Jennrich's algorithm).
+
+A residual S = sum_{i<r} u_i (x) v_i (x) w_i whose u's are linearly
+independent and whose v's are too (so two of its flattenings have rank r)
+has that decomposition as its only one of rank r (Kruskal), and simultaneous
+diagonalisation finds it: contract the third mode with two random vectors x
+and y, then M_x M_y^-1 = A diag(<w_i, x> / <w_i, y>) A^-1 has the u's as its
+eigenvectors (Harshman 1970, "Jennrich's algorithm").
+
+The eigenvectors are floats. Each is scaled to a primitive integer vector
+(small denominators: the game's factors are small), the v's likewise; with
+the u's and v's exact, the w's solve a linear system, and the result is
+accepted only if the terms sum to S exactly. So a residual with r <
+rank_bound(S) completes in r terms instead of its slice terms: in a game
+over the integers this ends play up to r moves sooner, e.g. after 3 or 4
+correct moves of a Strassen-like scheme instead of 6.
+
+Over GF(2) there are no eigenvalues to separate terms, so this is for the
+integers only.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from math import gcd, lcm
+
+import numpy as np
+
+# Largest denominator met when scaling an eigenvector to integers. The game's
+# factors have entries of at most 2, so ratios between them have small
+# denominators; a larger one means a term outside any small coefficient set.
+MAX_DENOMINATOR = 6
+TOLERANCE = 1e-6
+GRID = lcm(*range(1, MAX_DENOMINATOR + 1))
+
+
+def flattening_ranks(residual: np.ndarray) -> list[int]:
+    """Ranks of the three flattenings: lower bounds on the tensor rank."""
+    S = np.asarray(residual, dtype=np.float64)
+    return [int(np.linalg.matrix_rank(np.moveaxis(S, m, 0).reshape(S.shape[m], -1))) for m in range(3)]
+
+
+def _primitive(vec: np.ndarray) -> np.ndarray | None:
+    """The primitive integer vector along a float vector, if its entries'
+    ratios have small denominators."""
+    vec = np.asarray(vec, dtype=np.float64)
+    top = vec[np.argmax(np.abs(vec))]
+    if abs(top) < TOLERANCE:
+        return None
+    ratios = [Fraction(float(x / top)).limit_denominator(MAX_DENOMINATOR) for x in vec]
+    if any(abs(float(f) - x / top) > 1e-5 for f, x in zip(ratios, vec)):
+        return None
+    scale = lcm(*(f.denominator for f in ratios))
+    ints = [int(f * scale) for f in ratios]
+    g = gcd(*ints)
+    return np.array([x // g for x in ints], dtype=np.int64)
+
+
+def _eigen_factors(S: np.ndarray, r: int, rng: np.random.Generator) -> np.ndarray | None:
+    """The r mode-0 factors of S (as columns), from simultaneous
+    diagonalisation over mode 2; None when the eigenvalues are complex or
+    repeated (no such decomposition, or a degenerate one)."""
+    a, b, c = S.shape
+    Ua = np.linalg.svd(S.reshape(a, -1), full_matrices=False)[0][:, :r]
+    Ub = np.linalg.svd(np.moveaxis(S, 1, 0).reshape(b, -1), full_matrices=False)[0][:, :r]
+    core = np.einsum("ijk,ip,jq->pqk", S, Ua, Ub)          # r x r x c
+    x, y = rng.standard_normal(c), rng.standard_normal(c)
+    Mx, My = core @ x, core @ y
+    if abs(np.linalg.det(My)) < 1e-9:
+        return None
+    vals, vecs = np.linalg.eig(Mx @ np.linalg.inv(My))
+    if np.abs(vals.imag).max() > 1e-7:
+        return None
+    vals = vals.real
+    gaps = np.abs(vals[:, None] - vals[None, :]) + np.eye(r)
+    if gaps.min() < 1e-6:
+        return None
+    return Ua @ vecs.real
+
+
+def _integral_terms(S: np.ndarray, U: np.ndarray) -> np.ndarray | None:
+    """Given the mode-0 factors (floats), the exact integral terms or None."""
+    a, b, c = S.shape
+    r = U.shape[1]
+    us = [_primitive(U[:, i]) for i in range(r)]
+    if any(u is None for u in us):
+        return None
+    Uint = np.array(us, dtype=np.float64).T
+    # S_(0) = U (V (.) W)^T: each row of pinv(U) S_(0) is one term's v (x) w.
+    pieces = np.linalg.lstsq(Uint, S.reshape(a, -1), rcond=None)[0].reshape(r, b, c)
+    vs = []
+    for piece in pieces:
+        left, sing, _ = np.linalg.svd(piece)
+        if len(sing) > 1 and sing[1] > 1e-6 * max(1.0, sing[0]):
+            return None                                    # not rank one: no such term
+        vs.append(_primitive(left[:, 0]))
+    if any(v is None for v in vs):
+        return None
+    # With u and v primitive, an integral term u (x) v (x) w needs w integral.
+    ws = []
+    for piece, v in zip(pieces, vs):
+        w = v.astype(np.float64) @ piece / float(v @ v)
+        wi = np.rint(w).astype(np.int64)
+        if np.abs(w - wi).max() > 1e-6 or not wi.any():
+            return None
+        ws.append(wi)
+    terms = np.array([np.concatenate(t) for t in zip(us, vs, ws)], dtype=np.int64)
+    return terms
+
+
+def jennrich_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
+    """(r, a+b+c) integer factor triples summing exactly to the residual,
+    r = its largest flattening rank, or None when the residual has no such
+    decomposition that simultaneous diagonalisation can find (or r is not
+    below `below`, when given: no shorter decomposition to look for)."""
+    S = np.asarray(residual, dtype=np.int64)
+    found = _cached(S.tobytes(), S.shape, below)
+    return None if found is None else found.copy()
+
+
+@lru_cache(maxsize=1 << 14)
+def _cached(data: bytes, shape: tuple, below: int | None) -> np.ndarray | None:
+    # Search asks about the same residuals again and again (every
+    # simulation that reaches a node, every prefix of a finished game).
+    S = np.frombuffer(data, dtype=np.int64).reshape(shape)
+    if not S.any():
+        return np.zeros((0, sum(S.shape)), dtype=np.int64)
+    ranks = flattening_ranks(S)
+    r = max(ranks)
+    if below is not None and r >= below:
+        return None
+    rng = np.random.default_rng(0)
+    sizes = S.shape
+    # Two modes of full flattening rank r carry the eigenvectors; the third
+    # is contracted. Try each such pair (a degenerate pair may fail).
+    for m0, m1, m2 in ((0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1), (1, 0, 2), (2, 1, 0)):
+        if ranks[m0] < r or ranks[m1] < r:
+            continue
+        T = np.transpose(S, (m0, m1, m2)).astype(np.float64)
+        U = _eigen_factors(T, r, rng)
+        if U is None:
+            continue
+        terms = _integral_terms(T, U)
+        if terms is None:
+            continue
+        # Put the factors back in the residual's mode order and check exactly.
+        split = np.split(terms, np.cumsum([sizes[m0], sizes[m1]]), axis=1)
+        parts = [None, None, None]
+        for m, part in zip((m0, m1, m2), split):
+            parts[m] = part
+        out = np.concatenate(parts, axis=1)
+        rebuilt = np.einsum("ni,nj,nk->ijk", *np.split(out, np.cumsum(sizes[:2]), axis=1))
+        if np.array_equal(rebuilt, S):
+            return out
+    return None
+
+
+def batched_flattening_ranks(residuals: np.ndarray) -> np.ndarray:
+    """(N, 3) flattening ranks of (N, a, b, c) residuals, in three batched calls."""
+    S = np.asarray(residuals, dtype=np.float64)
+    n = len(S)
+    return np.stack([np.linalg.matrix_rank(np.moveaxis(S, m + 1, 1).reshape(n, S.shape[m + 1], -1))
+                     for m in range(3)], axis=1)
+
+
+def may_split(residuals: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
+    """(N,) bool: False where jennrich_terms must fail, True where it may
+    succeed. One batched eigenvalue problem per rank instead of N calls, so
+    that search can ask about every drawn move's child: complex eigenvalues
+    of M_x M_y^-1 rule out a real decomposition of rank r with independent
+    factors in the first two modes, which is the only kind there could be
+    when those two flattenings have rank r."""
+    S = np.asarray(residuals, dtype=np.float64)
+    n, a, b, c = S.shape
+    ranks = batched_flattening_ranks(S) if ranks is None else ranks
+    r = ranks.max(axis=1)
+    out = np.ones(n, dtype=bool)                # undecided: the exact test decides
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(c), rng.standard_normal(c)
+    decidable = (ranks[:, 0] == r) & (ranks[:, 1] == r) & (r >= 2)
+    for rr in np.unique(r[decidable]):
+        idx = np.flatnonzero(decidable & (r == rr))
+        part = S[idx]
+        Ua = np.linalg.svd(part.reshape(len(idx), a, -1), full_matrices=False)[0][:, :, :rr]
+        Ub = np.linalg.svd(np.moveaxis(part, 2, 1).reshape(len(idx), b, -1), full_matrices=False)[0][:, :, :rr]
+        core = np.einsum("nijk,nip,njq->npqk", part, Ua, Ub)
+        Mx, My = core @ x, core @ y
+        fine = np.flatnonzero(np.abs(np.linalg.det(My)) > 1e-9)
+        vals, vecs = np.linalg.eig(Mx[fine] @ np.linalg.inv(My[fine]))
+        real = np.abs(vals.imag).max(axis=1) <= 1e-7
+        # The u's must be small integer vectors up to scale: each column of
+        # A, scaled to a largest entry of 1, is a multiple of 1/lcm(1..6).
+        A = np.einsum("nip,npq->niq", Ua[fine], vecs.real)
+        A = A / np.take_along_axis(A, np.abs(A).argmax(axis=1)[:, None, :], axis=1)
+        grid = A * GRID
+        integral = (np.abs(grid - np.rint(grid)) < 1e-4).all(axis=(1, 2))
+        out[idx[fine]] = real & integral
+    return out
