@@ -81,3 +81,35 @@ def test_the_zero_residual_needs_no_terms_and_the_input_is_not_changed():
     out = jennrich_terms(S)
     out[:] = 0                                # a caller's copy: the cache is not touched
     assert np.array_equal(S, before) and np.array_equal(_tensor(jennrich_terms(S), (2, 3, 4)), S)
+
+
+def test_the_batched_pretest_never_rules_out_a_residual_that_splits():
+    from decomp.solvers.rl.demos import random_actions
+    from decomp.solvers.rl.actions import ActionSpace
+    from decomp.solvers.rl.jennrich import may_split
+
+    rng = np.random.default_rng(1)
+    space = ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2))
+    moves = _strassen_terms()
+    kids = []
+    for k in (2, 3, 4):
+        base = Format(2, 2, 2).tensor() - _tensor(moves[:k], (4, 4, 4))
+        drawn = np.concatenate([moves[k:], random_actions(rng, 150, space)])
+        kids += [base - _tensor(m[None], (4, 4, 4)) for m in drawn]
+    kids = np.array(kids)
+    exact = np.array([jennrich_terms(k) is not None for k in kids])
+    maybe = may_split(kids)
+    assert not (exact & ~maybe).any()
+    assert exact.sum() >= 12 and maybe.sum() < len(kids) // 2      # it does rule out most
+
+
+def test_split_values_are_exact_only_within_the_goal():
+    from decomp.solvers.rl.completion import split_values
+
+    moves = _strassen_terms()
+    four_in = Format(2, 2, 2).tensor() - _tensor(moves[:4], (4, 4, 4))
+    naive = Format(2, 2, 2).tensor()
+    values = split_values(np.array([four_in, four_in, naive]), np.array([4, 5, 0]), complete_at=7)
+    assert values[0] == -3.0                   # 4 moves + 3 terms = 7
+    assert np.isnan(values[1])                 # 5 + 3 > 7
+    assert np.isnan(values[2])                 # rank 7 does not split into 4 terms

@@ -1,13 +1,15 @@
 """Turning an unfinished game into a scheme.
 
 A game that stops at the move limit is charged rank_bound(residual): the
-smallest, over the three modes, sum of the ranks of the residual's slices.
-That bound is constructive: a slice of rank k is k rank-one matrices, each
-a rank-one tensor with the slice's basis vector as its third factor. So the
-moves played plus those terms are a scheme whose rank is exactly the game's
-score, and the best prefix of a game (fewest moves + bound) is a scheme the
-game really found. On 3x3x3, where games seldom clear the tensor, this is
-what "the best rank the agent reached" means.
+smallest, over the three modes, sum of the ranks of the residual's slices,
+or over the integers the number of terms Jennrich's algorithm splits the
+residual into when that is fewer (jennrich.py). The bound is constructive:
+a slice of rank k is k rank-one matrices, each a rank-one tensor with the
+slice's basis vector as its third factor, and a Jennrich split is checked
+exactly. So the moves played plus those terms are a scheme whose rank is
+exactly the game's score, and the best prefix of a game (fewest moves +
+bound) is a scheme the game really found. On 3x3x3, where games seldom
+clear the tensor, this is what "the best rank the agent reached" means.
 
 Over the integers the slices are split with exact unimodular row reduction
 (Hermite form), so every term stays integral: M = U^-1 H with H's first
@@ -93,7 +95,7 @@ def residual_terms(residual: np.ndarray, mod2: bool) -> np.ndarray:
 
 def best_completion(root: np.ndarray, moves, space) -> tuple[np.ndarray, int]:
     """The best scheme along a game, as (its terms, how many of them are
-    moves played): a prefix of the moves, then the residual's slice terms."""
+    moves played): a prefix of the moves, then the residual's terms."""
     residual = np.asarray(root, dtype=np.int64)
     if space.mod2:
         residual = residual % 2

@@ -166,7 +166,7 @@ def solve_rate(agent, evaluator, references: np.ndarray, known: int, games: int,
                 history = np.concatenate([move[None], history[:-1]])
         roots.append(residual)
         starts.append((known, history))
-    # As in the agent's own games: a residual whose slice terms finish within the rank counts as solved.
+    # As in the agent's own games: a residual whose completion finishes within the rank counts as solved.
     records = play(roots, evaluator, space, agent.max_moves, c.simulations, c.history, rng, explore_moves=0,
                    c_puct=c.c_puct, starts=starts, complete_at=rank if c.complete_games else None)
     return sum(r.solution is not None and len(r.solution) <= rank - known for r in records) / games

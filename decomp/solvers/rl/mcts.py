@@ -32,7 +32,7 @@ class Node:
         self.history = history
         self.actions = None
         end = terminal_value(residual, depth, max_moves, mod2)
-        # A residual whose slice terms finish the scheme within complete_at
+        # A residual whose completion terms finish the scheme within complete_at
         # moves is as good as solved: its value is exact (completion.py).
         self.completable = False
         if end is None and complete_at is not None:
@@ -63,7 +63,7 @@ class GameRecord:
     returns: list = field(default_factory=list)
     solution: list | None = None      # the shortest move list found that clears the tensor
     solution_states: list | None = None
-    completed: int = 0                # how many of its last terms are the slice terms of a residual
+    completed: int = 0                # how many of its last terms are a residual's completion terms
 
 
 class Tree:
@@ -117,7 +117,7 @@ class Tree:
         return path, node
 
     def _offer(self, moves, node: Node) -> None:
-        """Keep moves (and the node's slice terms, if it is completable) as
+        """Keep moves (and the node's completion terms, if it is completable) as
         the solution when they are shorter than the one kept. Simulations
         reach the same finished node again and again, so its terms (as many
         as -value, the rank bound) are split only when they win."""
@@ -170,7 +170,7 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
     its search has found a complete solution of at most `stop_at` moves
     (kept in record.solution). `starts` gives each game a (moves already
     played, their last `history` moves) to start from instead of move 0.
-    With complete_at, a residual whose slice terms finish within complete_at
+    With complete_at, a residual whose completion terms finish within complete_at
     moves ends the search there, its solution completed with those terms."""
     starts = starts or [(0, None)] * len(roots)
     trees = [Tree(r, space, max_moves, history, c_puct, depth, past, complete_at)

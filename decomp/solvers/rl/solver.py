@@ -61,7 +61,7 @@ def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None
         message = f"game {agent.first_found.get(best.rank, {}).get('games')} of {agent.games} reached rank {best.rank}"
         completed = best.provenance.get("completed_from_residual")
         if completed:
-            message += f" ({best.rank - completed} moves, then {completed} slice terms of the residual)"
+            message += f" ({best.rank - completed} moves, then {completed} terms completing the residual)"
     extra = {"games": agent.games, "steps": agent.step, "device": agent.device,
              "first_found": agent.first_found, "max_moves": agent.max_moves,
              "coefficients": list(agent.space.coefficients)}

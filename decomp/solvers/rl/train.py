@@ -70,7 +70,7 @@ class TrainConfig:
     c_puct: float = 1.25
     lookahead: float = 0.9             # weight of child-value priors (evaluate.NetworkEvaluator)
     # 1: an unfinished game also yields a scheme, its best prefix plus the
-    # residual's slice terms (completion.py); 0: only games that clear the tensor.
+    # residual's completion terms (completion.py); 0: only games that clear the tensor.
     complete_games: int = 1
     extra: dict = field(default_factory=dict)
 
@@ -243,12 +243,12 @@ class Agent:
                 moves = len(rec.solution)
                 legal = self.space.legal(np.array(rec.solution, dtype=np.int64))
                 for i, (r, d, h) in enumerate(rec.solution_states):
-                    if legal[i]:               # slice terms of a completion may leave F
+                    if legal[i]:               # completion terms may leave F
                         self.buffer.add(r, d, h, rec.solution[i], -(moves - i))
                 scheme = self._scheme(rec.solution, b, moves - rec.completed if rec.completed else None)
             elif c.complete_games:
                 # An unfinished game still found a scheme: its best prefix plus
-                # the slice terms of what was left (the score it was charged).
+                # the completion terms of what was left (the score it was charged).
                 terms, played = best_completion(root, rec.actions, self.space)
                 best = min([s.rank for s in found] + ([self.best.rank] if self.best else []), default=None)
                 scheme = self._scheme(terms, b, played) if best is None or len(terms) < best else None
