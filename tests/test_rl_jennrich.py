@@ -3,14 +3,13 @@
 import itertools
 
 import numpy as np
+from known import STRASSEN
 
 from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
 from decomp.solvers.rl.completion import residual_terms
 from decomp.solvers.rl.game import rank_bound, slice_bound
 from decomp.solvers.rl.jennrich import flattening_ranks, jennrich_terms
-
-from known import STRASSEN
 
 
 def _tensor(terms, shape):
@@ -84,8 +83,8 @@ def test_the_zero_residual_needs_no_terms_and_the_input_is_not_changed():
 
 
 def test_the_batched_pretest_never_rules_out_a_residual_that_splits():
-    from decomp.solvers.rl.demos import random_actions
     from decomp.solvers.rl.actions import ActionSpace
+    from decomp.solvers.rl.demos import random_actions
     from decomp.solvers.rl.jennrich import may_split
 
     rng = np.random.default_rng(1)
