@@ -121,3 +121,17 @@ def test_search_completes_a_residual_within_the_goal():
     assert rec.solution is not None and len(rec.solution) == 3 and rec.completed == 2
     assert (rec.solution[0] == moves[4]).all()
     assert (_sum(rec.solution, space, True) == left).all()
+
+
+def test_shallow_nodes_draw_wide_samples_deep_ones_the_usual_number():
+    pytest.importorskip("torch")
+    from decomp.solvers.rl.train import Agent, config_for
+
+    tiny = dict(dim=16, heads=2, torso_layers=1, policy_layers=1, quantiles=4, samples=4, wide_samples=96,
+                lookahead=0.0)
+    agent = Agent(config_for("2x2x2", "z", seed=0, **tiny), device="cpu")
+    target = Format(2, 2, 2).tensor()
+    hist = np.zeros((2, 2, agent.space.length), dtype=np.int64)
+    (shallow, _), (deep, _) = agent.evaluator()(np.stack([target, target]), np.array([1, 2]), hist)[0]
+    assert len(shallow) > 4 and 1 <= len(deep) <= 4        # distinct moves among the draws
+    assert agent.space.legal(shallow).all()
