@@ -62,13 +62,11 @@ def main() -> None:
     ap.add_argument("--checkpoint", help="measure this trained agent instead of training one")
     ap.add_argument("--known", type=int, nargs="+", default=[4, 3, 2, 1], help="correct moves given")
     ap.add_argument("--games", type=int, default=16)
-    ap.add_argument("--wide", type=int, default=0, help="wide_samples: policy draws per node in the first two moves")
     args = ap.parse_args()
     if args.checkpoint:
         agent = Agent.load(args.checkpoint, device="cpu")
     else:
-        agent = Agent(config_for("2x2x2", args.ring, seed=args.seed, max_moves=7, wide_samples=args.wide),
-                      device="cpu")
+        agent = Agent(config_for("2x2x2", args.ring, seed=args.seed, max_moves=7), device="cpu")
     strassen = parse_algorithm("2x2x2", STRASSEN).as_ring(agent.ring.value)
     references = reference_moves(strassen.require_valid(), agent.space)
     terms = {tuple(t) for ref in references for t in ref}

@@ -123,15 +123,27 @@ def test_search_completes_a_residual_within_the_goal():
     assert (_sum(rec.solution, space, True) == left).all()
 
 
-def test_shallow_nodes_draw_wide_samples_deep_ones_the_usual_number():
-    pytest.importorskip("torch")
+
+def test_lookahead_puts_its_weight_on_a_drawn_move_whose_child_splits():
+    torch = pytest.importorskip("torch")
+    from decomp.solvers.rl.demos import random_actions
     from decomp.solvers.rl.train import Agent, config_for
 
-    tiny = dict(dim=16, heads=2, torso_layers=1, policy_layers=1, quantiles=4, samples=4, wide_samples=96,
-                lookahead=0.0)
+    tiny = dict(dim=16, heads=2, torso_layers=1, policy_layers=1, quantiles=4, samples=8, lookahead=0.9)
     agent = Agent(config_for("2x2x2", "z", seed=0, **tiny), device="cpu")
-    target = Format(2, 2, 2).tensor()
-    hist = np.zeros((2, 2, agent.space.length), dtype=np.int64)
-    (shallow, _), (deep, _) = agent.evaluator()(np.stack([target, target]), np.array([1, 2]), hist)[0]
-    assert len(shallow) > 4 and 1 <= len(deep) <= 4        # distinct moves among the draws
-    assert agent.space.legal(shallow).all()
+    s = parse_algorithm("2x2x2", STRASSEN)
+    moves = agent.space.canonical(np.concatenate([np.asarray(f, dtype=np.int64).T for f in s.factors], axis=1))
+    left = Format(2, 2, 2).tensor()
+    for m in moves[:2]:
+        left = apply(left[None], m[None], agent.space)[0]
+    # the policy "draws" the third Strassen move among seven random ones
+    drawn = np.concatenate([random_actions(np.random.default_rng(0), 7, agent.space), moves[2:3]])
+    tokens = torch.as_tensor(agent.space.encode(drawn))[None]
+    hist = np.zeros((1, 2, agent.space.length), dtype=np.int64)
+    for goal, expect_sure in ((7, True), (6, False)):
+        evaluator = agent.evaluator(complete_at=goal)
+        evaluator.model.sample = lambda cells, k, temperature, generator: (tokens, None)
+        (actions, priors), = evaluator(left[None], np.array([2]), hist)[0]
+        prior = priors[(actions == moves[2]).all(axis=1)][0]
+        # 3 moves, then 4 terms split from the residual: a rank-7 finish
+        assert (prior >= 0.9) == expect_sure

@@ -16,10 +16,6 @@ from .game import apply, rank_bound, rank_one_action, terminal_value
 # Temperature of the lookahead priors, in moves: children one move apart in
 # value get priors e^(1/0.3) ~ 28 times apart.
 LOOKAHEAD_TEMPERATURE = 0.3
-# Nodes this shallow draw `wide_samples` moves: few of the first moves
-# continue an optimal scheme (over Z the policy's share is ~0.1-0.3% at
-# depths 0-1 against ~5% at depth 2), and there are few such nodes per game.
-WIDE_DEPTH = 2
 
 
 def _priors(actions: np.ndarray, space: ActionSpace, residual: np.ndarray):
@@ -76,7 +72,7 @@ class NetworkEvaluator:
 
     def __init__(self, model, space: ActionSpace, samples: int, max_moves: int, device="cpu",
                  temperature: float = 1.0, seed: int = 0, lookahead: float = 0.0,
-                 complete_at: int | None = None, wide_samples: int = 0):
+                 complete_at: int | None = None):
         import torch
 
         self.torch = torch
@@ -84,7 +80,6 @@ class NetworkEvaluator:
         self.max_moves, self.device, self.temperature = max_moves, device, temperature
         self.lookahead = float(lookahead)
         self.complete_at = complete_at
-        self.wide_samples = int(wide_samples)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int(seed))
 
@@ -101,13 +96,8 @@ class NetworkEvaluator:
         self.model.eval()
         with torch.no_grad():
             cells, values = self._values(residuals, depths, histories)
-            tokens = [None] * len(residuals)
-            wide = np.asarray(depths) < WIDE_DEPTH if self.wide_samples > self.samples else np.zeros(len(tokens), bool)
-            for group, k in ((np.flatnonzero(~wide), self.samples), (np.flatnonzero(wide), self.wide_samples)):
-                if len(group):
-                    drawn = self.model.sample(cells[group], k, self.temperature, self.generator)[0].cpu().numpy()
-                    for i, t in zip(group, drawn):
-                        tokens[i] = t
+            tokens, _ = self.model.sample(cells, self.samples, self.temperature, self.generator)
+        tokens = tokens.cpu().numpy()
         expansions = [_priors(self.space.decode(t), self.space, r) for t, r in zip(tokens, residuals)]
         if self.lookahead > 0:
             expansions = self._look_ahead(expansions, residuals, depths, histories)
@@ -133,18 +123,20 @@ class NetworkEvaluator:
             end = terminal_value(kid, int(d), self.max_moves, self.space.mod2)
             if end is not None:
                 v[j] = end                     # solved or at the limit: the exact value
+        # A child whose residual splits into few enough exact terms is as
+        # good as solved (completion.py): the search ends once it visits it,
+        # so such children take all the lookahead weight. (Their exact value
+        # would not do: the risk-seeking values of the others are optimistic.)
+        sure = np.zeros(len(v), dtype=bool)
         if self.complete_at is not None and not self.space.mod2:
-            # A child whose residual splits into few enough exact terms is as
-            # good as solved (completion.py): its value is exact too.
-            exact = split_values(kids, kid_depths, self.complete_at)
-            v = np.where(np.isnan(exact), v, exact)
+            sure = ~np.isnan(split_values(kids, kid_depths, self.complete_at))
         out, start = [], 0
         for (actions, priors), n in zip(expansions, sizes):
-            q = v[start:start + n]
+            q, won = v[start:start + n], sure[start:start + n]
             start += n
             if n == 0:
                 out.append((actions, priors))
                 continue
-            look = np.exp((q - q.max()) / LOOKAHEAD_TEMPERATURE)
+            look = won.astype(np.float64) if won.any() else np.exp((q - q.max()) / LOOKAHEAD_TEMPERATURE)
             out.append((actions, (1 - self.lookahead) * priors + self.lookahead * look / look.sum()))
         return out

@@ -13,8 +13,7 @@ from .train import Agent, config_for
 # Settings a solve call may change on a loaded checkpoint: they steer the
 # search and the schedule, never the network's shape.
 SEARCH_SETTINGS = ("simulations", "samples", "parallel_games", "explore_moves", "c_puct", "lookahead",
-                   "train_per_round", "warmup_steps", "synthetic_fraction", "lr", "complete_games",
-                   "wide_samples")
+                   "train_per_round", "warmup_steps", "synthetic_fraction", "lr", "complete_games")
 
 
 def run(problem: Problem, checkpoint=None, out=None, device="auto", results=None, **settings) -> SolveResult:

@@ -69,7 +69,6 @@ class TrainConfig:
     explore_moves: int = 1
     c_puct: float = 1.25
     lookahead: float = 0.9             # weight of child-value priors (evaluate.NetworkEvaluator)
-    wide_samples: int = 0              # draws per node in the first two moves (0: `samples`)
     # 1: an unfinished game also yields a scheme, its best prefix plus the
     # residual's completion terms (completion.py); 0: only games that clear the tensor.
     complete_games: int = 1
@@ -78,8 +77,7 @@ class TrainConfig:
     # (least value) of each whole-number setting, and the range of each real one
     _WHOLE = {"history": 0, "dim": 1, "heads": 1, "torso_layers": 1, "policy_layers": 1, "quantiles": 1,
               "batch": 1, "warmup_steps": 0, "train_per_round": 1, "buffer": 1, "simulations": 1, "samples": 1,
-              "parallel_games": 1, "explore_moves": 0, "seed": 0, "complete_games": 0,
-              "wide_samples": 0}
+              "parallel_games": 1, "explore_moves": 0, "seed": 0, "complete_games": 0}
     _REAL = {"lr": (1e-12, 10.0), "synthetic_fraction": (0.0, 1.0), "c_puct": (0.0, 1e6),
              "lookahead": (0.0, 1.0)}
 
@@ -221,7 +219,7 @@ class Agent:
     def evaluator(self, samples: int | None = None, complete_at: int | None = None) -> NetworkEvaluator:
         return NetworkEvaluator(self.model, self.space, samples or self.config.samples, self.max_moves,
                                 self.device, seed=int(self.rng.integers(1 << 31)), lookahead=self.config.lookahead,
-                                complete_at=complete_at, wide_samples=self.config.wide_samples)
+                                complete_at=complete_at)
 
     def self_play(self, stop_rank: int | None = None, should_stop=None, games: int | None = None) -> list[Scheme]:
         """One batch of games; returns the verified schemes they found."""
