@@ -33,12 +33,36 @@ import numpy as np
 MAX_DENOMINATOR = 6
 TOLERANCE = 1e-6
 GRID = lcm(*range(1, MAX_DENOMINATOR + 1))
+# Shared by the exact split and its batched pre-test, which must never rule
+# out a residual the split would accept: |det M_y| below SINGULAR means no
+# inverse to diagonalise with, an imaginary part above COMPLEX a complex pair.
+SINGULAR = 1e-9
+COMPLEX = 1e-7
 
 
 def flattening_ranks(residual: np.ndarray) -> list[int]:
     """Ranks of the three flattenings: lower bounds on the tensor rank."""
-    S = np.asarray(residual, dtype=np.float64)
-    return [int(np.linalg.matrix_rank(np.moveaxis(S, m, 0).reshape(S.shape[m], -1))) for m in range(3)]
+    return [int(r) for r in batched_flattening_ranks(np.asarray(residual)[None])[0]]
+
+
+def batched_flattening_ranks(residuals: np.ndarray) -> np.ndarray:
+    """(N, 3) flattening ranks of (N, a, b, c) residuals, in three batched calls."""
+    S = np.asarray(residuals, dtype=np.float64)
+    n = len(S)
+    return np.stack([np.linalg.matrix_rank(np.moveaxis(S, m + 1, 1).reshape(n, S.shape[m + 1], -1))
+                     for m in range(3)], axis=1)
+
+
+def _pencils(S: np.ndarray, r: int, x: np.ndarray, y: np.ndarray):
+    """For (N, a, b, c) tensors whose first two flattenings have rank r:
+    an orthonormal basis Ua (N, a, r) of each one's mode-0 span, and the
+    r x r contractions M_x, M_y of its core (restricted to the mode-0 and
+    mode-1 spans) with x and y over mode 2."""
+    n, a, b, _ = S.shape
+    Ua = np.linalg.svd(S.reshape(n, a, -1), full_matrices=False)[0][:, :, :r]
+    Ub = np.linalg.svd(np.moveaxis(S, 2, 1).reshape(n, b, -1), full_matrices=False)[0][:, :, :r]
+    core = np.einsum("nijk,nip,njq->npqk", S, Ua, Ub)
+    return Ua, core @ x, core @ y
 
 
 def _primitive(vec: np.ndarray) -> np.ndarray | None:
@@ -61,16 +85,13 @@ def _eigen_factors(S: np.ndarray, r: int, rng: np.random.Generator) -> np.ndarra
     """The r mode-0 factors of S (as columns), from simultaneous
     diagonalisation over mode 2; None when the eigenvalues are complex or
     repeated (no such decomposition, or a degenerate one)."""
-    a, b, c = S.shape
-    Ua = np.linalg.svd(S.reshape(a, -1), full_matrices=False)[0][:, :r]
-    Ub = np.linalg.svd(np.moveaxis(S, 1, 0).reshape(b, -1), full_matrices=False)[0][:, :r]
-    core = np.einsum("ijk,ip,jq->pqk", S, Ua, Ub)          # r x r x c
+    c = S.shape[2]
     x, y = rng.standard_normal(c), rng.standard_normal(c)
-    Mx, My = core @ x, core @ y
-    if abs(np.linalg.det(My)) < 1e-9:
+    Ua, Mx, My = (m[0] for m in _pencils(S[None], r, x, y))
+    if abs(np.linalg.det(My)) < SINGULAR:
         return None
     vals, vecs = np.linalg.eig(Mx @ np.linalg.inv(My))
-    if np.abs(vals.imag).max() > 1e-7:
+    if np.abs(vals.imag).max() > COMPLEX:
         return None
     vals = vals.real
     gaps = np.abs(vals[:, None] - vals[None, :]) + np.eye(r)
@@ -105,8 +126,7 @@ def _integral_terms(S: np.ndarray, U: np.ndarray) -> np.ndarray | None:
         if np.abs(w - wi).max() > 1e-6 or not wi.any():
             return None
         ws.append(wi)
-    terms = np.array([np.concatenate(t) for t in zip(us, vs, ws)], dtype=np.int64)
-    return terms
+    return np.array([np.concatenate(t) for t in zip(us, vs, ws)], dtype=np.int64)
 
 
 def jennrich_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
@@ -156,14 +176,6 @@ def _cached(data: bytes, shape: tuple, below: int | None) -> np.ndarray | None:
     return None
 
 
-def batched_flattening_ranks(residuals: np.ndarray) -> np.ndarray:
-    """(N, 3) flattening ranks of (N, a, b, c) residuals, in three batched calls."""
-    S = np.asarray(residuals, dtype=np.float64)
-    n = len(S)
-    return np.stack([np.linalg.matrix_rank(np.moveaxis(S, m + 1, 1).reshape(n, S.shape[m + 1], -1))
-                     for m in range(3)], axis=1)
-
-
 def may_split(residuals: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
     """(N,) bool: False where jennrich_terms must fail, True where it may
     succeed. One batched eigenvalue problem per rank instead of N calls, so
@@ -172,7 +184,7 @@ def may_split(residuals: np.ndarray, ranks: np.ndarray | None = None) -> np.ndar
     factors in the first two modes, which is the only kind there could be
     when those two flattenings have rank r."""
     S = np.asarray(residuals, dtype=np.float64)
-    n, a, b, c = S.shape
+    n, c = len(S), S.shape[3]
     ranks = batched_flattening_ranks(S) if ranks is None else ranks
     r = ranks.max(axis=1)
     out = np.ones(n, dtype=bool)                # undecided: the exact test decides
@@ -181,14 +193,10 @@ def may_split(residuals: np.ndarray, ranks: np.ndarray | None = None) -> np.ndar
     decidable = (ranks[:, 0] == r) & (ranks[:, 1] == r) & (r >= 2)
     for rr in np.unique(r[decidable]):
         idx = np.flatnonzero(decidable & (r == rr))
-        part = S[idx]
-        Ua = np.linalg.svd(part.reshape(len(idx), a, -1), full_matrices=False)[0][:, :, :rr]
-        Ub = np.linalg.svd(np.moveaxis(part, 2, 1).reshape(len(idx), b, -1), full_matrices=False)[0][:, :, :rr]
-        core = np.einsum("nijk,nip,njq->npqk", part, Ua, Ub)
-        Mx, My = core @ x, core @ y
-        fine = np.flatnonzero(np.abs(np.linalg.det(My)) > 1e-9)
+        Ua, Mx, My = _pencils(S[idx], rr, x, y)
+        fine = np.flatnonzero(np.abs(np.linalg.det(My)) > SINGULAR)
         vals, vecs = np.linalg.eig(Mx[fine] @ np.linalg.inv(My[fine]))
-        real = np.abs(vals.imag).max(axis=1) <= 1e-7
+        real = np.abs(vals.imag).max(axis=1) <= COMPLEX
         # The u's must be small integer vectors up to scale: each column of
         # A, scaled to a largest entry of 1, is a multiple of 1/lcm(1..6).
         A = np.einsum("nip,npq->niq", Ua[fine], vecs.real)
