@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from .game import apply, rank_bound, slice_bound
-from .jennrich import batched_flattening_ranks, jennrich_terms, may_split
+from .jennrich import batched_flattening_ranks, may_split
+from .peel import exact_terms, may_peel
 
 
 def matrix_terms(mat: np.ndarray, mod2: bool) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -72,7 +73,7 @@ def residual_terms(residual: np.ndarray, mod2: bool) -> np.ndarray:
     shape = residual.shape
     best = None
     if not mod2:
-        best = jennrich_terms(residual, below=slice_bound(residual, mod2))
+        best = exact_terms(residual, below=slice_bound(residual, mod2))
         if best is not None:
             return best
     for mode in range(3):
@@ -114,8 +115,8 @@ def best_completion(root: np.ndarray, moves, space) -> tuple[np.ndarray, int]:
 
 
 def split_values(residuals: np.ndarray, depths: np.ndarray, complete_at: int) -> np.ndarray:
-    """-rank_bound for each integer residual that Jennrich's algorithm
-    completes within complete_at moves (depth + terms <= complete_at), NaN
+    """-rank_bound for each integer residual that Jennrich's algorithm (or
+    its peeled extension) completes within complete_at moves (depth + terms <= complete_at), NaN
     elsewhere. For valuing every drawn move's child: the flattening ranks
     (a lower bound on the rank) and one batched eigenvalue test rule out
     almost all of them before any exact split is tried."""
@@ -125,9 +126,14 @@ def split_values(residuals: np.ndarray, depths: np.ndarray, complete_at: int) ->
     if not len(residuals):
         return out
     ranks = batched_flattening_ranks(residuals)
-    maybe = np.flatnonzero((depths + ranks.max(axis=1) <= complete_at) & (ranks.max(axis=1) > 0))
+    top = ranks.max(axis=1)
+    maybe = np.flatnonzero((depths + top <= complete_at) & (top > 0))
     if len(maybe):
         maybe = maybe[may_split(residuals[maybe], ranks[maybe])]
+    # One term more than the flattening rank: the peeled split (peel.py).
+    more = np.setdiff1d(np.flatnonzero((depths + top + 1 <= complete_at) & (top > 1)), maybe)
+    if len(more):
+        maybe = np.union1d(maybe, more[may_peel(residuals[more], ranks[more])])
     for j in maybe:
         bound = rank_bound(residuals[j], False)
         if depths[j] + bound <= complete_at:

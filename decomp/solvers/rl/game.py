@@ -14,7 +14,7 @@ import numpy as np
 from ...core.errors import DecompError
 from ...core.rings import matrix_rank
 from .actions import ActionSpace
-from .jennrich import jennrich_terms
+from .peel import exact_terms
 
 
 def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
@@ -38,11 +38,12 @@ def slice_bound(residual: np.ndarray, mod2: bool) -> int:
 def rank_bound(residual: np.ndarray, mod2: bool) -> int:
     """The rank the game charges a residual: the slice bound, or over the
     integers the number of terms of an exact low-rank decomposition when
-    Jennrich's algorithm finds a shorter one. Constructive either way
-    (completion.residual_terms produces that many terms)."""
+    Jennrich's algorithm (or its one-term extension, peel.py) finds a
+    shorter one. Constructive either way (completion.residual_terms
+    produces that many terms)."""
     bound = slice_bound(residual, mod2)
     if not mod2 and bound > 1:
-        terms = jennrich_terms(residual, below=bound)
+        terms = exact_terms(residual, below=bound)
         if terms is not None:
             return len(terms)
     return bound

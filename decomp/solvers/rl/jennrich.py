@@ -21,7 +21,6 @@ integers only.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import lru_cache
 from math import gcd, lcm
 
@@ -66,19 +65,20 @@ def _pencils(S: np.ndarray, r: int, x: np.ndarray, y: np.ndarray):
 
 
 def _primitive(vec: np.ndarray) -> np.ndarray | None:
-    """The primitive integer vector along a float vector, if its entries'
-    ratios have small denominators."""
+    """The primitive integer vector along a float vector (its largest entry
+    positive), if its entries' ratios have denominators of at most
+    MAX_DENOMINATOR: scaled to a largest entry of 1, such a vector is a
+    multiple of 1 / GRID."""
     vec = np.asarray(vec, dtype=np.float64)
     top = vec[np.argmax(np.abs(vec))]
     if abs(top) < TOLERANCE:
         return None
-    ratios = [Fraction(float(x / top)).limit_denominator(MAX_DENOMINATOR) for x in vec]
-    if any(abs(float(f) - x / top) > 1e-5 for f, x in zip(ratios, vec)):
+    grid = vec / top * GRID
+    ints = np.rint(grid)
+    if np.abs(grid - ints).max() > 1e-5 * GRID:
         return None
-    scale = lcm(*(f.denominator for f in ratios))
-    ints = [int(f * scale) for f in ratios]
-    g = gcd(*ints)
-    return np.array([x // g for x in ints], dtype=np.int64)
+    ints = ints.astype(np.int64)
+    return ints // np.gcd.reduce(np.abs(ints))
 
 
 def _eigen_factors(S: np.ndarray, r: int, rng: np.random.Generator) -> np.ndarray | None:
