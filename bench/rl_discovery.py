@@ -37,8 +37,10 @@ THREE_SETTINGS = {"batch": 64, "warmup_steps": 1500, "train_per_round": 20, "sam
                   "lookahead": 0.0}
 
 
-def baseline(agent: Agent, games: int, seed: int, time_limit: float) -> int | None:
-    """Best rank a random-policy MCTS reaches in `games` games (same search settings)."""
+def baseline(agent: Agent, games: int, seed: int, time_limit: float, goal: int | None = None) -> int | None:
+    """Best rank a random-policy MCTS reaches in `games` games (same search
+    settings, and the same exact endgame: a residual that completes within
+    the goal ends the search, as in the agent's games)."""
     c = agent.config
     rng = np.random.default_rng(10_000 + seed)
     ev = UniformEvaluator(agent.space, c.samples, rng)
@@ -46,7 +48,8 @@ def baseline(agent: Agent, games: int, seed: int, time_limit: float) -> int | No
     while played < games and time.monotonic() - t0 < time_limit:
         n = min(c.parallel_games, games - played)
         for rec in play([agent.target] * n, ev, agent.space, agent.max_moves, c.simulations, c.history, rng,
-                        explore_moves=c.explore_moves, c_puct=c.c_puct):
+                        explore_moves=c.explore_moves, c_puct=c.c_puct, stop_at=goal,
+                        complete_at=goal if c.complete_games else None):
             # Scored as the agent's games are: cleared, or completed from the residual's slices.
             rank = len(rec.solution) if rec.solution is not None else \
                 len(best_completion(agent.target, rec.actions, agent.space)[0])
@@ -62,7 +65,7 @@ def discover(fmt: str, ring: str, seed: int, goal: int, limit: float, settings: 
     wall = time.monotonic() - t0
     hit = agent.first_found.get(goal) if best is not None and best.rank <= goal else None
     games = hit["games"] if hit else agent.games
-    base = baseline(agent, games, seed, time_limit=max(60.0, wall))
+    base = baseline(agent, games, seed, time_limit=max(60.0, wall), goal=goal)
     return {"format": fmt, "ring": ring, "seed": seed, "goal": goal, "best_rank": best.rank if best else None,
             "found": hit is not None, "seconds": round(hit["seconds"] if hit else wall, 1),
             "steps": hit["step"] if hit else agent.step, "games": games, "baseline_best_rank": base,

@@ -94,7 +94,8 @@ def _pencils(T: np.ndarray, r: int):
     A = A / np.take_along_axis(A, np.abs(A).argmax(axis=1)[:, None, :], axis=1)
     grid = A * GRID
     integral = ((np.abs(grid - np.rint(grid)) < 1e-4).all(axis=1) | ~simple).all(axis=1)
-    ok[fine] = real & integral & simple.any(axis=1)
+    several = (labels != labels[:, :1]).any(axis=1)          # not all one eigenvalue
+    ok[fine] = real & integral & several
     return Mx, My, Ua, Ub, ok
 
 
@@ -114,29 +115,74 @@ def _eigenspaces(P: np.ndarray, labels_of=None):
     return out
 
 
-def _rank_one_completion(M: np.ndarray, known: np.ndarray):
-    """u, v with u_p v_q = M[p, q] wherever known[p, q], or None. The other
-    entries (the blocks of terms that share an eigenvalue with each other)
-    follow from the known ones when the rank-one matrix has enough nonzeros;
-    what is left undetermined is set to zero and the exact check decides."""
+def _rank_one_components(M: np.ndarray, known: np.ndarray):
+    """The rank-one matrix u v^T that agrees with M wherever known[p, q], in
+    components: [(u, v)], each nonzero on its own rows and columns, with one
+    scale of its own (u t, v / t) that the known entries leave free. One
+    component when the known entries connect all rows and columns (three or
+    more groups of terms), two when two groups of two terms leave their own
+    blocks unknown. None when no rank-one matrix fits."""
     r = len(M)
     if not known.any() or np.abs(M[known]).max() < TOLERANCE:
         return None
-    p, q = np.unravel_index(np.argmax(np.where(known, np.abs(M), 0.0)), M.shape)
     u, v = np.full(r, np.nan), np.full(r, np.nan)
-    u[p] = 1.0
-    changed = True
-    while changed:
-        changed = False
-        for i, j in zip(*np.nonzero(known)):
-            if not np.isnan(u[i]) and np.isnan(v[j]) and abs(u[i]) > TOLERANCE:
-                v[j], changed = M[i, j] / u[i], True
-            elif not np.isnan(v[j]) and np.isnan(u[i]) and abs(v[j]) > TOLERANCE:
-                u[i], changed = M[i, j] / v[j], True
-    u, v = np.nan_to_num(u), np.nan_to_num(v)
-    if np.abs(np.outer(u, v)[known] - M[known]).max() > 1e-6 * max(1.0, np.abs(M).max()):
+    parts = []
+    while True:
+        # Start a component at the largest known entry whose row and column are both open.
+        free = known & np.isnan(u)[:, None] & np.isnan(v)[None, :] & (np.abs(M) > TOLERANCE)
+        if not free.any():
+            break
+        p, _ = np.unravel_index(np.argmax(np.where(free, np.abs(M), 0.0)), M.shape)
+        cu, cv = np.full(r, np.nan), np.full(r, np.nan)
+        cu[p] = 1.0
+        changed = True
+        while changed:
+            changed = False
+            for i, j in zip(*np.nonzero(known)):
+                if not np.isnan(cu[i]) and np.isnan(cv[j]) and np.isnan(v[j]) and abs(cu[i]) > TOLERANCE:
+                    cv[j], changed = M[i, j] / cu[i], True
+                elif not np.isnan(cv[j]) and np.isnan(cu[i]) and np.isnan(u[i]) and abs(cv[j]) > TOLERANCE:
+                    cu[i], changed = M[i, j] / cv[j], True
+        u = np.where(np.isnan(cu), u, cu)
+        v = np.where(np.isnan(cv), v, cv)
+        parts.append((np.nan_to_num(cu), np.nan_to_num(cv)))
+    if len(parts) > 2:
         return None
-    return u, v
+    if len(parts) == 1:
+        uu, vv = parts[0]
+        if np.abs(np.outer(uu, vv)[known] - M[known]).max() > 1e-6 * max(1.0, np.abs(M).max()):
+            return None
+    return parts
+
+
+def _peeled_factors(U, V, parts, mode_length: int):
+    """Integer u, v of the peeled term from the completion's components, or
+    [] if none is integral. Two components leave u = p + t q (and v = r + s / t)
+    with t free: each guessable direction in span(p, q) fixes t."""
+    if len(parts) == 1:
+        choices = [(U @ parts[0][0], V @ parts[0][1])]
+    else:
+        (u1, v1), (u2, v2) = parts
+        p, q, rr, ss = U @ u1, U @ u2, V @ v1, V @ v2
+        basis = np.stack([p, q], axis=1)
+        D = directions(mode_length).astype(np.float64)
+        coef = np.linalg.lstsq(basis, D.T, rcond=None)[0]            # (2, K)
+        fits = np.abs(basis @ coef - D.T).max(axis=0) < 1e-6
+        choices = []
+        for k in np.flatnonzero(fits & (np.abs(coef[0]) > TOLERANCE) & (np.abs(coef[1]) > TOLERANCE)):
+            t = coef[1, k] / coef[0, k]
+            choices.append((p + t * q, rr + ss / t))
+    out = []
+    for uf, vf in choices:
+        u = _primitive(uf)
+        if u is None:
+            continue
+        # uf (x) vf = u (x) (s vf), s the scale between uf and u.
+        vs = vf * float(uf @ u) / float(u @ u)
+        v = np.rint(vs).astype(np.int64)
+        if np.abs(vs - v).max() < 1e-6 and v.any():
+            out.append((u, v))
+    return out
 
 
 def _factor_basis(spaces, Ubasis: np.ndarray):
@@ -179,19 +225,14 @@ def _peel_one(S: np.ndarray, T: np.ndarray, order, r: int, w: np.ndarray, Mx, My
     known = groups[:, None] != groups[None, :]
     if np.abs(core[known] - M[known][:, None] * wf).max() > 1e-6 * max(1.0, np.abs(core).max()):
         return None                        # fibres between groups not all along w: wrong direction
-    found = _rank_one_completion(M, known)
-    if found is None:
+    parts = _rank_one_components(M, known)
+    if parts is None:
         return None
-    uf, vf = U @ found[0], V @ found[1]
-    u = _primitive(uf)
-    if u is None:
-        return None
-    # (U u~) (x) (V v~) = u (x) (s V v~), s the scale between U u~ and u.
-    vs = vf * float(uf @ u) / float(u @ u)
-    v = np.rint(vs).astype(np.int64)
-    if np.abs(vs - v).max() > 1e-6 or not v.any():
-        return None
-    rest = exact_terms(np.rint(T).astype(np.int64) - np.einsum("i,j,k->ijk", u, v, w), below=r + 1)
+    rest = None
+    for u, v in _peeled_factors(U, V, parts, T.shape[0]):
+        rest = exact_terms(np.rint(T).astype(np.int64) - np.einsum("i,j,k->ijk", u, v, w), below=r + 1)
+        if rest is not None and len(rest) == r:
+            break
     if rest is None or len(rest) != r:
         return None
     terms_T = np.concatenate([np.concatenate([u, v, w])[None], rest])
