@@ -21,8 +21,8 @@ integers only.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from math import gcd, lcm
+from functools import lru_cache, wraps
+from math import lcm
 
 import numpy as np
 
@@ -129,21 +129,41 @@ def _integral_terms(S: np.ndarray, U: np.ndarray) -> np.ndarray | None:
     return np.array([np.concatenate(t) for t in zip(us, vs, ws)], dtype=np.int64)
 
 
-def jennrich_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
-    """(r, a+b+c) integer factor triples summing exactly to the residual,
+def residual_cache(split):
+    """Memoise a split(S, below) of integer residuals on S's bytes. Search
+    asks about the same residuals again and again (every simulation that
+    reaches a node, every prefix of a finished game); callers get a copy,
+    so none can change what the next one is told."""
+    @lru_cache(maxsize=1 << 14)
+    def keyed(data: bytes, shape: tuple, below: int | None):
+        return split(np.frombuffer(data, dtype=np.int64).reshape(shape), below)
+
+    @wraps(split)
+    def cached(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
+        S = np.ascontiguousarray(residual, dtype=np.int64)
+        found = keyed(S.tobytes(), S.shape, below)
+        return None if found is None else found.copy()
+    return cached
+
+
+def in_mode_order(terms: np.ndarray, order, S: np.ndarray) -> np.ndarray | None:
+    """Terms of np.transpose(S, order) put back in S's mode order, if they
+    sum to S exactly (else None): every split is checked before it is used."""
+    split = np.split(terms, np.cumsum([S.shape[order[0]], S.shape[order[1]]]), axis=1)
+    parts = [None, None, None]
+    for m, part in zip(order, split):
+        parts[m] = part
+    out = np.concatenate(parts, axis=1)
+    rebuilt = np.einsum("ni,nj,nk->ijk", *np.split(out, np.cumsum(S.shape[:2]), axis=1))
+    return out if np.array_equal(rebuilt, S) else None
+
+
+@residual_cache
+def jennrich_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
+    """(r, a+b+c) integer factor triples summing exactly to the residual S,
     r = its largest flattening rank, or None when the residual has no such
     decomposition that simultaneous diagonalisation can find (or r is not
     below `below`, when given: no shorter decomposition to look for)."""
-    S = np.asarray(residual, dtype=np.int64)
-    found = _cached(S.tobytes(), S.shape, below)
-    return None if found is None else found.copy()
-
-
-@lru_cache(maxsize=1 << 14)
-def _cached(data: bytes, shape: tuple, below: int | None) -> np.ndarray | None:
-    # Search asks about the same residuals again and again (every
-    # simulation that reaches a node, every prefix of a finished game).
-    S = np.frombuffer(data, dtype=np.int64).reshape(shape)
     if not S.any():
         return np.zeros((0, sum(S.shape)), dtype=np.int64)
     ranks = flattening_ranks(S)
@@ -151,27 +171,18 @@ def _cached(data: bytes, shape: tuple, below: int | None) -> np.ndarray | None:
     if below is not None and r >= below:
         return None
     rng = np.random.default_rng(0)
-    sizes = S.shape
     # Two modes of full flattening rank r carry the eigenvectors; the third
     # is contracted. Try each such pair (a degenerate pair may fail).
-    for m0, m1, m2 in ((0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1), (1, 0, 2), (2, 1, 0)):
-        if ranks[m0] < r or ranks[m1] < r:
+    for order in ((0, 1, 2), (1, 2, 0), (2, 0, 1), (0, 2, 1), (1, 0, 2), (2, 1, 0)):
+        if ranks[order[0]] < r or ranks[order[1]] < r:
             continue
-        T = np.transpose(S, (m0, m1, m2)).astype(np.float64)
+        T = np.transpose(S, order).astype(np.float64)
         U = _eigen_factors(T, r, rng)
         if U is None:
             continue
         terms = _integral_terms(T, U)
-        if terms is None:
-            continue
-        # Put the factors back in the residual's mode order and check exactly.
-        split = np.split(terms, np.cumsum([sizes[m0], sizes[m1]]), axis=1)
-        parts = [None, None, None]
-        for m, part in zip((m0, m1, m2), split):
-            parts[m] = part
-        out = np.concatenate(parts, axis=1)
-        rebuilt = np.einsum("ni,nj,nk->ijk", *np.split(out, np.cumsum(sizes[:2]), axis=1))
-        if np.array_equal(rebuilt, S):
+        out = None if terms is None else in_mode_order(terms, order, S)
+        if out is not None:
             return out
     return None
 

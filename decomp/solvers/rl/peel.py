@@ -1,21 +1,32 @@
 """Exact decomposition of an integer residual with one term more than
 Jennrich's algorithm can take.
 
-Jennrich (jennrich.py) splits S = sum of r terms when r is at most the
-dimension of two modes. With r + 1 terms it cannot: the contractions M_x, M_y
+Jennrich (jennrich.py) splits S = sum of r terms when two modes have r
+independent factors. With r + 1 terms it cannot: the contractions M_x, M_y
 mix r + 1 terms in an r-dimensional pencil. But if one term's third factor w
 is known, contracting with x and y orthogonal to w removes that term, and
 M_x M_y^-1 is again diagonalised by the other r terms' u's (and its
 transpose by their v's). In the basis of those u's and v's the known term is
 the only one off the diagonal: fibre (p, q) of the core is u~_p v~_q w for
 p != q, a rank-one matrix u~ v~^T with its diagonal missing, which fixes u~
-and v~. The peeled term u (x) v (x) w, made integral, leaves a residual that
-Jennrich splits exactly; the whole is accepted only if that split succeeds.
+and v~. The peeled term u (x) v (x) w, made integral, leaves r terms that
+Jennrich (or, one term further down, this again) splits exactly; the whole
+is accepted only if that split succeeds and the terms sum to S.
+
+Terms whose third factors are coplanar with w meet x and y in the same
+ratio: a repeated eigenvalue, whose eigenspace holds their u's (or v's)
+without telling them apart. The core is then block-diagonal rather than
+diagonal, and u~ v~^T is known off the blocks only. With two blocks of two
+that leaves one scale between them free; u is guessed too (a direction in
+the plane the scale sweeps) to fix it.
 
 The known direction is guessed: every primitive vector with entries in
 {-1, 0, 1} (up to sign), in each mode, one batched eigenvalue problem for
-all of them. For <2,2,2> that is 40 directions a mode, and a residual with
-5 terms left (two correct moves of a Strassen-like scheme) completes.
+all of them. For <2,2,2> that is 40 directions a mode; all 21 residuals of
+Strassen's scheme with 5 terms left complete, and all 35 with 4 left (17 by
+Jennrich alone). Only one term is peeled: guessing two (780 pairs of
+directions) would complete <2,2,2> after a single correct move, leaving the
+endgame, not the agent, to find the scheme.
 """
 
 from __future__ import annotations
@@ -25,7 +36,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .jennrich import COMPLEX, GRID, SINGULAR, TOLERANCE, _primitive, batched_flattening_ranks, jennrich_terms
+from .jennrich import (COMPLEX, GRID, SINGULAR, TOLERANCE, _primitive, batched_flattening_ranks, in_mode_order,
+                       jennrich_terms, residual_cache)
 
 # Entries of the guessed directions, and the longest mode they are guessed
 # for: 3^c / 2 directions a mode (40 for c = 4, 364 for c = 6, 9841 for 9),
@@ -45,7 +57,9 @@ def directions(length: int) -> np.ndarray:
         nz = np.flatnonzero(v)
         if len(nz) and v[nz[0]] > 0 and np.gcd.reduce(np.abs(v[nz])) == 1:
             out.append(v)
-    return np.array(out, dtype=np.int64).reshape(-1, length)
+    out = np.array(out, dtype=np.int64).reshape(-1, length)
+    out.setflags(write=False)             # cached: shared by every caller
+    return out
 
 
 # Eigenvalues closer than this are one (repeated) eigenvalue.
@@ -99,7 +113,7 @@ def _pencils(T: np.ndarray, r: int):
     return Mx, My, Ua, Ub, ok
 
 
-def _eigenspaces(P: np.ndarray, labels_of=None):
+def _eigenspaces(P: np.ndarray):
     """Eigenvalues of P (real, sorted) and for each distinct one an
     orthonormal basis of its eigenspace, as (value, basis) pairs."""
     vals = np.sort(np.linalg.eigvals(P).real)
@@ -236,14 +250,7 @@ def _peel_one(S: np.ndarray, T: np.ndarray, order, r: int, w: np.ndarray, Mx, My
     if rest is None or len(rest) != r:
         return None
     terms_T = np.concatenate([np.concatenate([u, v, w])[None], rest])
-    # Back to S's mode order, then checked exactly.
-    split = np.split(terms_T, np.cumsum(T.shape[:2]), axis=1)
-    parts = [None, None, None]
-    for m, part in zip(order, split):
-        parts[m] = part
-    out = np.concatenate(parts, axis=1)
-    rebuilt = np.einsum("ni,nj,nk->ijk", *np.split(out, np.cumsum(S.shape[:2]), axis=1))
-    return out if np.array_equal(rebuilt, S) else None
+    return in_mode_order(terms_T, order, S)
 
 
 def exact_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
@@ -253,31 +260,23 @@ def exact_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | 
     return terms if terms is not None else peeled_terms(residual, below=below)
 
 
-def peeled_terms(residual: np.ndarray, below: int | None = None) -> np.ndarray | None:
-    """(r + 1, a+b+c) integer factor triples summing exactly to the residual,
-    r = its largest flattening rank, one of them with a factor among
-    `directions`; None when there is none such that this finds (or r + 1 is
-    not below `below`)."""
-    S = np.asarray(residual, dtype=np.int64)
-    found = _cached(S.tobytes(), S.shape, below)
-    return None if found is None else found.copy()
-
-
-@lru_cache(maxsize=1 << 14)
-def _cached(data: bytes, shape: tuple, below: int | None) -> np.ndarray | None:
-    # Search asks about the same residuals again and again, as with Jennrich's.
-    S = np.frombuffer(data, dtype=np.int64).reshape(shape)
+@residual_cache
+def peeled_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
+    """(r + 1, a+b+c) integer factor triples summing exactly to the residual
+    S, r the rank of two of its flattenings, one term with its factor in the
+    third mode among `directions`; None when this finds none (or none with
+    r + 1 below `below`)."""
     if not S.any():
         return None
     ranks = [int(x) for x in batched_flattening_ranks(S[None])[0]]
     for order in ORDERS:
-        if not _peelable(ranks, order, shape, below):
+        if not _peelable(ranks, order, S.shape, below):
             continue
         r = ranks[order[0]]
         T = np.transpose(S, order).astype(np.float64)
         Mx, My, Ua, Ub, ok = _pencils(T[None], r)
         for k in np.flatnonzero(ok[0]):
-            out = _peel_one(S, T, order, r, directions(shape[order[2]])[k], Mx[0, k], My[0, k], Ua[0], Ub[0])
+            out = _peel_one(S, T, order, r, directions(S.shape[order[2]])[k], Mx[0, k], My[0, k], Ua[0], Ub[0])
             if out is not None:
                 return out
     return None
