@@ -50,7 +50,7 @@ def baseline(agent: Agent, games: int, seed: int, time_limit: float, goal: int |
         for rec in play([agent.target] * n, ev, agent.space, agent.max_moves, c.simulations, c.history, rng,
                         explore_moves=c.explore_moves, c_puct=c.c_puct, stop_at=goal,
                         complete_at=goal if c.complete_games else None):
-            # Scored as the agent's games are: cleared, or completed from the residual's slices.
+            # Scored as the agent's games are: cleared, or completed from the residual (rank_bound's terms).
             rank = len(rec.solution) if rec.solution is not None else \
                 len(best_completion(agent.target, rec.actions, agent.space)[0])
             best = rank if best is None else min(best, rank)

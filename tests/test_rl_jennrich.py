@@ -3,23 +3,12 @@
 import itertools
 
 import numpy as np
-from known import STRASSEN
+from known import strassen_terms, tensor_of_terms
 
 from decomp.core.formats import Format
-from decomp.core.render import parse_algorithm
 from decomp.solvers.rl.completion import residual_terms
 from decomp.solvers.rl.game import rank_bound, slice_bound
 from decomp.solvers.rl.jennrich import flattening_ranks, jennrich_terms
-
-
-def _tensor(terms, shape):
-    u, v, w = np.split(np.asarray(terms, dtype=np.int64), np.cumsum(shape[:2]), axis=1)
-    return np.einsum("ni,nj,nk->ijk", u, v, w)
-
-
-def _strassen_terms():
-    s = parse_algorithm("2x2x2", STRASSEN)
-    return np.concatenate([np.asarray(f, dtype=np.int64).T for f in s.factors], axis=1)
 
 
 def test_random_small_integer_terms_are_recovered_exactly():
@@ -29,7 +18,7 @@ def test_random_small_integer_terms_are_recovered_exactly():
     for _ in range(40):
         r = int(rng.integers(2, 5))
         terms = rng.integers(-2, 3, size=(r, sum(shape)))
-        S = _tensor(terms, shape)
+        S = tensor_of_terms(terms, shape)
         if max(flattening_ranks(S)) < r:
             continue                       # degenerate draw: a shorter decomposition exists
         out = jennrich_terms(S)
@@ -37,21 +26,21 @@ def test_random_small_integer_terms_are_recovered_exactly():
             continue
         recovered += 1
         assert len(out) == r
-        assert np.array_equal(_tensor(out, shape), S)
+        assert np.array_equal(tensor_of_terms(out, shape), S)
         # the same rank-one terms, in some order (the decomposition is unique)
-        assert sorted(_tensor(t[None], shape).tobytes() for t in out) == \
-            sorted(_tensor(t[None], shape).tobytes() for t in terms)
+        assert sorted(tensor_of_terms(t[None], shape).tobytes() for t in out) == \
+            sorted(tensor_of_terms(t[None], shape).tobytes() for t in terms)
     assert recovered >= 25
 
 
 def test_strassen_residuals_four_moves_in_complete_in_three_terms():
-    moves = _strassen_terms()
+    moves = strassen_terms()
     target = Format(2, 2, 2).tensor()
     for played in itertools.combinations(range(7), 4):
-        left = target - _tensor(moves[list(played)], (4, 4, 4))
+        left = target - tensor_of_terms(moves[list(played)], (4, 4, 4))
         out = jennrich_terms(left)
         assert out is not None and len(out) == 3
-        assert np.array_equal(_tensor(out, (4, 4, 4)), left)
+        assert np.array_equal(tensor_of_terms(out, (4, 4, 4)), left)
         assert rank_bound(left, mod2=False) == 3 < slice_bound(left, mod2=False) or slice_bound(left, False) == 3
         assert len(residual_terms(left, mod2=False)) == 3
         # over GF(2) there is no eigenvalue split: the slice bound stays
@@ -75,11 +64,11 @@ def test_a_decomposition_that_needs_complex_numbers_is_refused():
 
 def test_the_zero_residual_needs_no_terms_and_the_input_is_not_changed():
     assert jennrich_terms(np.zeros((2, 3, 4), dtype=np.int64)).shape == (0, 9)
-    S = _tensor(np.array([[1, -1, 2, 0, 1, 1, 0, 1, -2], [0, 1, 1, 1, 0, 2, 1, 1, 1]]), (2, 3, 4))
+    S = tensor_of_terms(np.array([[1, -1, 2, 0, 1, 1, 0, 1, -2], [0, 1, 1, 1, 0, 2, 1, 1, 1]]), (2, 3, 4))
     before = S.copy()
     out = jennrich_terms(S)
     out[:] = 0                                # a caller's copy: the cache is not touched
-    assert np.array_equal(S, before) and np.array_equal(_tensor(jennrich_terms(S), (2, 3, 4)), S)
+    assert np.array_equal(S, before) and np.array_equal(tensor_of_terms(jennrich_terms(S), (2, 3, 4)), S)
 
 
 def test_the_batched_pretest_never_rules_out_a_residual_that_splits():
@@ -89,12 +78,12 @@ def test_the_batched_pretest_never_rules_out_a_residual_that_splits():
 
     rng = np.random.default_rng(1)
     space = ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2))
-    moves = _strassen_terms()
+    moves = strassen_terms()
     kids = []
     for k in (2, 3, 4):
-        base = Format(2, 2, 2).tensor() - _tensor(moves[:k], (4, 4, 4))
+        base = Format(2, 2, 2).tensor() - tensor_of_terms(moves[:k], (4, 4, 4))
         drawn = np.concatenate([moves[k:], random_actions(rng, 150, space)])
-        kids += [base - _tensor(m[None], (4, 4, 4)) for m in drawn]
+        kids += [base - tensor_of_terms(m[None], (4, 4, 4)) for m in drawn]
     kids = np.array(kids)
     exact = np.array([jennrich_terms(k) is not None for k in kids])
     maybe = may_split(kids)
@@ -105,8 +94,8 @@ def test_the_batched_pretest_never_rules_out_a_residual_that_splits():
 def test_split_values_are_exact_only_within_the_goal():
     from decomp.solvers.rl.completion import split_values
 
-    moves = _strassen_terms()
-    four_in = Format(2, 2, 2).tensor() - _tensor(moves[:4], (4, 4, 4))
+    moves = strassen_terms()
+    four_in = Format(2, 2, 2).tensor() - tensor_of_terms(moves[:4], (4, 4, 4))
     naive = Format(2, 2, 2).tensor()
     values = split_values(np.array([four_in, four_in, naive]), np.array([4, 5, 0]), complete_at=7)
     assert values[0] == -3.0                   # 4 moves + 3 terms = 7

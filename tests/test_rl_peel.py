@@ -3,10 +3,9 @@
 import itertools
 
 import numpy as np
-from known import STRASSEN
+from known import strassen_terms, tensor_of_terms
 
 from decomp.core.formats import Format
-from decomp.core.render import parse_algorithm
 from decomp.solvers.rl.completion import residual_terms, split_values
 from decomp.solvers.rl.game import rank_bound, slice_bound
 from decomp.solvers.rl.jennrich import flattening_ranks, jennrich_terms
@@ -15,18 +14,8 @@ from decomp.solvers.rl.peel import directions, exact_terms, may_peel, peeled_ter
 SHAPE = (4, 4, 4)
 
 
-def _tensor(terms, shape=SHAPE):
-    u, v, w = np.split(np.asarray(terms, dtype=np.int64), np.cumsum(shape[:2]), axis=1)
-    return np.einsum("ni,nj,nk->ijk", u, v, w)
-
-
-def _strassen_terms():
-    s = parse_algorithm("2x2x2", STRASSEN)
-    return np.concatenate([np.asarray(f, dtype=np.int64).T for f in s.factors], axis=1)
-
-
 def _left(played):
-    return Format(2, 2, 2).tensor() - _tensor(_strassen_terms()[list(played)])
+    return Format(2, 2, 2).tensor() - tensor_of_terms(strassen_terms()[list(played)], SHAPE)
 
 
 def test_directions_are_the_primitive_small_vectors_up_to_sign():
@@ -42,9 +31,9 @@ def test_strassen_residuals_with_four_terms_left_all_complete_in_four():
         jennrich_alone += jennrich_terms(left) is not None
         out = exact_terms(left)
         assert out is not None and len(out) == 4
-        assert np.array_equal(_tensor(out), left)
+        assert np.array_equal(tensor_of_terms(out, SHAPE), left)
         assert rank_bound(left, mod2=False) == 4
-        assert np.array_equal(_tensor(residual_terms(left, mod2=False)), left)
+        assert np.array_equal(tensor_of_terms(residual_terms(left, mod2=False), SHAPE), left)
     # 18 of the 35 have only one mode of independent factors: Jennrich cannot, peeling can
     assert jennrich_alone == 17
 
@@ -54,7 +43,7 @@ def test_strassen_residuals_with_five_terms_left_complete_in_five():
         left = _left(played)
         assert max(flattening_ranks(left)) == 4 and jennrich_terms(left) is None
         out = peeled_terms(left)
-        assert out is not None and len(out) == 5 and np.array_equal(_tensor(out), left)
+        assert out is not None and len(out) == 5 and np.array_equal(tensor_of_terms(out, SHAPE), left)
         assert rank_bound(left, mod2=False) == 5 < slice_bound(left, mod2=False)
     # with six left there is no split of six terms
     assert all(peeled_terms(_left([i])) is None for i in range(7))
@@ -67,7 +56,7 @@ def test_terms_coplanar_with_the_peeled_one_are_resolved():
     # guessing its u as well.
     left = _left((1, 3))
     out = peeled_terms(left)
-    assert out is not None and len(out) == 5 and np.array_equal(_tensor(out), left)
+    assert out is not None and len(out) == 5 and np.array_equal(tensor_of_terms(out, SHAPE), left)
 
 
 def test_random_terms_with_one_more_than_the_dimension_are_recovered():
@@ -79,14 +68,14 @@ def test_random_terms_with_one_more_than_the_dimension_are_recovered():
         terms[0, 8:] = D[rng.integers(len(D))]          # one term along a guessable direction
         if not all(t[:4].any() and t[4:8].any() and t[8:].any() for t in terms):
             continue
-        S = _tensor(terms)
+        S = tensor_of_terms(terms, SHAPE)
         if max(flattening_ranks(S)) != 4 or jennrich_terms(S) is not None:
             continue
         tried += 1
         out = peeled_terms(S)
         if out is not None:
             recovered += 1
-            assert len(out) == 5 and np.array_equal(_tensor(out), S)
+            assert len(out) == 5 and np.array_equal(tensor_of_terms(out, SHAPE), S)
     assert tried >= 30 and recovered >= 0.6 * tried
 
 
@@ -95,7 +84,7 @@ def test_the_pretest_never_rules_out_a_residual_that_peels():
     cases = [_left(p) for p in itertools.combinations(range(7), 2)]
     for _ in range(40):
         terms = rng.integers(-1, 2, size=(5, 12))
-        cases.append(_tensor(terms))
+        cases.append(tensor_of_terms(terms, SHAPE))
     cases = np.array(cases)
     maybe = may_peel(cases)
     peels = np.array([peeled_terms(c) is not None for c in cases])
@@ -115,4 +104,4 @@ def test_the_caller_cannot_change_the_cache():
     left = _left((0, 1))
     out = peeled_terms(left)
     out[:] = 0
-    assert np.array_equal(_tensor(peeled_terms(left)), left)
+    assert np.array_equal(tensor_of_terms(peeled_terms(left), SHAPE), left)

@@ -116,10 +116,10 @@ def best_completion(root: np.ndarray, moves, space) -> tuple[np.ndarray, int]:
 
 def split_values(residuals: np.ndarray, depths: np.ndarray, complete_at: int) -> np.ndarray:
     """-rank_bound for each integer residual that Jennrich's algorithm (or
-    its peeled extension) completes within complete_at moves (depth + terms <= complete_at), NaN
-    elsewhere. For valuing every drawn move's child: the flattening ranks
-    (a lower bound on the rank) and one batched eigenvalue test rule out
-    almost all of them before any exact split is tried."""
+    its peeled extension) completes within complete_at moves (depth + terms
+    <= complete_at), NaN elsewhere. For valuing every drawn move's child:
+    the flattening ranks (a lower bound on the rank) and batched eigenvalue
+    pre-tests rule out almost all of them before any exact split is tried."""
     residuals = np.asarray(residuals, dtype=np.int64)
     depths = np.asarray(depths)
     out = np.full(len(residuals), np.nan)

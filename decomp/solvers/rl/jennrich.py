@@ -52,16 +52,31 @@ def batched_flattening_ranks(residuals: np.ndarray) -> np.ndarray:
                      for m in range(3)], axis=1)
 
 
-def _pencils(S: np.ndarray, r: int, x: np.ndarray, y: np.ndarray):
+def core_in_spans(S: np.ndarray, r: int):
     """For (N, a, b, c) tensors whose first two flattenings have rank r:
-    an orthonormal basis Ua (N, a, r) of each one's mode-0 span, and the
-    r x r contractions M_x, M_y of its core (restricted to the mode-0 and
-    mode-1 spans) with x and y over mode 2."""
+    orthonormal bases Ua (N, a, r), Ub (N, b, r) of the mode-0 and mode-1
+    spans, and the core (N, r, r, c) of each tensor in them, whose
+    contractions over mode 2 are the pencils both splits diagonalise."""
     n, a, b, _ = S.shape
     Ua = np.linalg.svd(S.reshape(n, a, -1), full_matrices=False)[0][:, :, :r]
     Ub = np.linalg.svd(np.moveaxis(S, 2, 1).reshape(n, b, -1), full_matrices=False)[0][:, :, :r]
-    core = np.einsum("nijk,nip,njq->npqk", S, Ua, Ub)
+    return Ua, Ub, np.einsum("nijk,nip,njq->npqk", S, Ua, Ub)
+
+
+def _pencils(S: np.ndarray, r: int, x: np.ndarray, y: np.ndarray):
+    """Ua (see core_in_spans) and the r x r contractions M_x, M_y of each
+    tensor's core with x and y over mode 2."""
+    Ua, _, core = core_in_spans(S, r)
     return Ua, core @ x, core @ y
+
+
+def near_integral_columns(A: np.ndarray) -> np.ndarray:
+    """(N, d, r) float factors -> (N, r) bool: whether each column, scaled
+    to a largest entry of 1, is a multiple of 1/GRID, as a small integer
+    factor (up to scale) must be. The batched pre-tests' integrality test."""
+    A = A / np.take_along_axis(A, np.abs(A).argmax(axis=1)[:, None, :], axis=1)
+    grid = A * GRID
+    return (np.abs(grid - np.rint(grid)) < 1e-4).all(axis=1)
 
 
 def _primitive(vec: np.ndarray) -> np.ndarray | None:
@@ -208,11 +223,7 @@ def may_split(residuals: np.ndarray, ranks: np.ndarray | None = None) -> np.ndar
         fine = np.flatnonzero(np.abs(np.linalg.det(My)) > SINGULAR)
         vals, vecs = np.linalg.eig(Mx[fine] @ np.linalg.inv(My[fine]))
         real = np.abs(vals.imag).max(axis=1) <= COMPLEX
-        # The u's must be small integer vectors up to scale: each column of
-        # A, scaled to a largest entry of 1, is a multiple of 1/lcm(1..6).
-        A = np.einsum("nip,npq->niq", Ua[fine], vecs.real)
-        A = A / np.take_along_axis(A, np.abs(A).argmax(axis=1)[:, None, :], axis=1)
-        grid = A * GRID
-        integral = (np.abs(grid - np.rint(grid)) < 1e-4).all(axis=(1, 2))
+        # The u's must be small integer vectors up to scale.
+        integral = near_integral_columns(np.einsum("nip,npq->niq", Ua[fine], vecs.real)).all(axis=1)
         out[idx[fine]] = real & integral
     return out

@@ -36,8 +36,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .jennrich import (COMPLEX, GRID, SINGULAR, TOLERANCE, _primitive, batched_flattening_ranks, in_mode_order,
-                       jennrich_terms, residual_cache)
+from .jennrich import (COMPLEX, SINGULAR, TOLERANCE, _primitive, batched_flattening_ranks, core_in_spans,
+                       in_mode_order, jennrich_terms, near_integral_columns, residual_cache)
 
 # Entries of the guessed directions, and the longest mode they are guessed
 # for: 3^c / 2 directions a mode (40 for c = 4, 364 for c = 6, 9841 for 9),
@@ -84,16 +84,14 @@ def _pencils(T: np.ndarray, r: int):
     near-integral eigenvectors where the eigenvalue is simple (a term's u).
     x and y are the same on every call, so the batched pre-test and the
     exact split see the same pencils."""
-    n, a, b, c = T.shape
+    c = T.shape[3]
     D = directions(c).astype(np.float64)
     rng = np.random.default_rng(0)
     x0, y0 = rng.standard_normal(c), rng.standard_normal(c)
     norms = (D * D).sum(axis=1)
     X = x0 - D * (D @ x0 / norms)[:, None]            # orthogonal to each w: that term drops out
     Y = y0 - D * (D @ y0 / norms)[:, None]
-    Ua = np.linalg.svd(T.reshape(n, a, -1), full_matrices=False)[0][:, :, :r]
-    Ub = np.linalg.svd(np.moveaxis(T, 2, 1).reshape(n, b, -1), full_matrices=False)[0][:, :, :r]
-    core = np.einsum("nijk,nip,njq->npqk", T, Ua, Ub)
+    Ua, Ub, core = core_in_spans(T, r)
     Mx, My = np.einsum("npqk,Kk->nKpq", core, X), np.einsum("npqk,Kk->nKpq", core, Y)
     ok = np.zeros(Mx.shape[:2], dtype=bool)
     fine = np.abs(np.linalg.det(My)) > SINGULAR
@@ -104,10 +102,7 @@ def _pencils(T: np.ndarray, r: int):
     labels = _groups(vals.real)
     simple = (labels[:, :, None] == labels[:, None, :]).sum(axis=2) == 1
     owner = np.nonzero(fine)[0]                       # which tensor each pencil belongs to
-    A = np.einsum("mip,mpq->miq", Ua[owner], vecs.real)
-    A = A / np.take_along_axis(A, np.abs(A).argmax(axis=1)[:, None, :], axis=1)
-    grid = A * GRID
-    integral = ((np.abs(grid - np.rint(grid)) < 1e-4).all(axis=1) | ~simple).all(axis=1)
+    integral = (near_integral_columns(np.einsum("mip,mpq->miq", Ua[owner], vecs.real)) | ~simple).all(axis=1)
     several = (labels != labels[:, :1]).any(axis=1)          # not all one eigenvalue
     ok[fine] = real & integral & several
     return Mx, My, Ua, Ub, ok
@@ -220,8 +215,9 @@ def _factor_basis(spaces, Ubasis: np.ndarray):
 def _peel_one(S: np.ndarray, T: np.ndarray, order, r: int, w: np.ndarray, Mx, My, Ua, Ub) -> np.ndarray | None:
     """The r + 1 exact terms of S (in S's mode order) whose term along the
     direction w (mode order[2] of S) is peeled off, or None."""
-    left = _eigenspaces(Mx @ np.linalg.inv(My))          # the other terms' u's
-    right = _eigenspaces(Mx.T @ np.linalg.inv(My.T))     # and their v's, same eigenvalues
+    inv = np.linalg.inv(My)
+    left = _eigenspaces(Mx @ inv)                        # the other terms' u's
+    right = _eigenspaces(Mx.T @ inv.T)                   # and their v's, same eigenvalues
     if len(left) != len(right) or any(abs(a[0] - b[0]) > 1e-5 or a[1].shape != b[1].shape
                                       for a, b in zip(left, right)):
         return None
