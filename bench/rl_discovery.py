@@ -75,7 +75,7 @@ def discover(fmt: str, ring: str, seed: int, goal: int, limit: float, settings: 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rings", nargs="+", default=["gf2", "z"])
+    ap.add_argument("--rings", nargs="+", default=["gf2", "z"], choices=["gf2", "z", "zt"])
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2], help="2x2x2 seeds (none: skip 2x2x2)")
     ap.add_argument("--limit", type=float, default=900.0, help="seconds per 2x2x2 run")
     ap.add_argument("--three", type=float, default=0.0, help="seconds for one 3x3x3 run per ring (0: skip)")
