@@ -12,6 +12,7 @@ from conftest import run_cli  # noqa: E402
 from decomp.core.errors import DecompError  # noqa: E402
 from decomp.core.formats import Format  # noqa: E402
 from decomp.core.render import parse_algorithm  # noqa: E402
+from decomp.core.rings import Ring  # noqa: E402
 from decomp.solvers.api import solve  # noqa: E402
 from decomp.solvers.rl.actions import ActionSpace  # noqa: E402
 from decomp.solvers.rl.checkpoint import CheckpointError  # noqa: E402
@@ -228,6 +229,14 @@ def test_solve_rl_over_z_returns_a_verified_scheme(tmp_path):
     if res.scheme is not None:
         assert res.scheme.verify().ok and res.scheme.rank == res.best_rank
     assert res.extra["games"] > 0 and res.method == "rl"
+
+
+def test_solve_rl_over_zt_keeps_completion_terms_in_the_ring(tmp_path):
+    assert Agent(config_for("2x2x2", "zt", **TINY), device="cpu").space.entry_limit == 1
+    assert Agent(config_for("2x2x2", "z", **TINY), device="cpu").space.entry_limit is None
+    res = solve("2x2x2", 8, method="rl", ring="zt", seed=0, time_limit=10, **SOLVE_TINY, results=str(tmp_path))
+    assert res.success and res.scheme.ring is Ring.ZT and res.scheme.verify().ok
+    assert np.abs(np.concatenate(res.scheme.factors, axis=1)).max() == 1
 
 
 def test_solve_rl_refuses_a_checkpoint_for_another_format(tmp_path):

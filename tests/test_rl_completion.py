@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 
+from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
 from decomp.core.rings import Ring, matrix_rank
 from decomp.core.scheme import Scheme
 from decomp.solvers.rl.actions import ActionSpace
-from decomp.solvers.rl.completion import best_completion, matrix_terms, residual_terms
+from decomp.solvers.rl.completion import best_completion, residual_terms
+from decomp.solvers.rl.slice_terms import bounded_matrix_terms, matrix_terms
 from decomp.solvers.rl.game import apply, rank_bound, slice_bound
 
 from known import STRASSEN
@@ -147,3 +149,62 @@ def test_lookahead_puts_its_weight_on_a_drawn_move_whose_child_splits():
         prior = priors[(actions == moves[2]).all(axis=1)][0]
         # 3 moves, then 4 terms split from the residual: a rank-7 finish
         assert (prior >= 0.9) == expect_sure
+
+
+def test_bounded_matrix_terms_stay_within_the_entry_limit():
+    # Hermite reduces this to (1, 1) (x) (1, 1) + (0, 1) (x) (0, -2): not a zt term
+    m = np.array([[1, 1], [1, -1]])
+    assert max(np.abs(y).max() for _, y in matrix_terms(m, mod2=False)) == 2
+    terms = bounded_matrix_terms(m, limit=1)
+    assert len(terms) == 2
+    assert max(max(np.abs(x).max(), np.abs(y).max()) for x, y in terms) == 1
+    assert (sum(np.outer(x, y) for x, y in terms) == m).all()
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        m = rng.integers(-3, 4, size=(rng.integers(1, 5), rng.integers(1, 5)))
+        if not m.any():
+            continue
+        terms = bounded_matrix_terms(m, limit=1)
+        assert (sum(np.outer(x, y) for x, y in terms) == m).all()
+        assert all(np.abs(x).max() <= 1 and np.abs(y).max() <= 1 for x, y in terms)
+        assert len(terms) >= matrix_rank(m, mod2=False)
+
+
+def test_an_entry_beyond_the_limit_costs_a_term_more():
+    unit = np.zeros((4, 4, 4), dtype=np.int64)
+    unit[1, 2, 3] = 2
+    assert rank_bound(unit, mod2=False) == 1
+    assert rank_bound(unit, mod2=False, limit=1) == 2
+    terms = residual_terms(unit, mod2=False, limit=1)
+    assert len(terms) == 2 and np.abs(terms).max() == 1
+    assert (_sum(terms, ActionSpace.make((4, 4, 4), (-1, 0, 1)), False) == unit).all()
+
+
+def test_zt_completions_are_zt_schemes():
+    """Ring zt's residual terms stay in {-1, 0, 1} (they would often leave it
+    unbounded), are exactly as many as the bound charged, and sum to the
+    residual; whole games complete to schemes that verify over zt."""
+    rng = np.random.default_rng(0)
+    fmt = Format(2, 2, 2)
+    T = fmt.tensor()
+    zt = ActionSpace.make((4, 4, 4), (-1, 0, 1), entry_limit=1)
+    left_unbounded = 0
+    for _ in range(150):
+        moves = rng.integers(-1, 2, size=(rng.integers(1, 4), zt.length))
+        moves = moves[zt.legal(moves)]
+        residual = T.copy()
+        for m in moves:
+            residual = apply(residual[None], m[None], zt)[0]
+        terms = residual_terms(residual, mod2=False, limit=1)
+        left_unbounded += np.abs(residual_terms(residual, mod2=False)).max() > 1
+        assert np.abs(terms).max() <= 1
+        assert len(terms) == rank_bound(residual, mod2=False, limit=1)
+        assert (_sum(terms, zt, False) == residual).all()
+        scheme_terms, _ = best_completion(T, list(moves), zt)
+        assert Scheme(fmt, *zt.factors(scheme_terms), ring=Ring.ZT).verify().ok
+    assert left_unbounded > 50
+
+
+def test_moves_cannot_exceed_the_entry_limit():
+    with pytest.raises(DecompError, match="exceed the entry limit 1"):
+        ActionSpace.make((4, 4, 4), (-2, -1, 0, 1, 2), entry_limit=1)

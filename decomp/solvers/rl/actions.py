@@ -38,9 +38,14 @@ class ActionSpace:
     shape: tuple[int, int, int]
     coefficients: tuple[int, ...]
     chunk: int
+    # The largest |entry| any term of a scheme may have (ring zt: 1), None
+    # for no bound. Moves stay in F; terms that complete a residual
+    # (completion.py) may leave F, but never this bound, or verification
+    # would reject the scheme.
+    entry_limit: int | None = None
 
     @classmethod
-    def make(cls, shape, coefficients, chunk: int | None = None) -> "ActionSpace":
+    def make(cls, shape, coefficients, chunk: int | None = None, entry_limit: int | None = None) -> "ActionSpace":
         coefficients = tuple(sorted({int(x) for x in coefficients}))
         if 0 not in coefficients or len(coefficients) < 2:
             raise DecompError(f"the coefficient set must contain 0 and a nonzero value, got {list(coefficients)}")
@@ -51,7 +56,10 @@ class ActionSpace:
                 chunk += 1
         if not 1 <= chunk <= length:
             raise DecompError(f"token chunk must be between 1 and {length}, got {chunk}")
-        return cls(tuple(int(s) for s in shape), coefficients, int(chunk))
+        if entry_limit is not None and entry_limit < max(abs(c) for c in coefficients):
+            raise DecompError(f"moves with entries {list(coefficients)} exceed the entry limit {entry_limit}")
+        return cls(tuple(int(s) for s in shape), coefficients, int(chunk),
+                   None if entry_limit is None else int(entry_limit))
 
     @property
     def length(self) -> int:

@@ -57,7 +57,7 @@ class UniformEvaluator:
 
     def __call__(self, residuals, depths, histories):
         expansions = [_priors(self.draw(self.samples), self.space, r) for r in residuals]
-        values = np.array([-float(rank_bound(r, self.space.mod2)) for r in residuals])
+        values = np.array([-float(rank_bound(r, self.space.mod2, self.space.entry_limit)) for r in residuals])
         return expansions, values
 
 
@@ -120,7 +120,7 @@ class NetworkEvaluator:
             _, v = self._values(kids, kid_depths, np.concatenate(kid_histories))
         v = v.astype(np.float64)
         for j, (kid, d) in enumerate(zip(kids, kid_depths)):
-            end = terminal_value(kid, int(d), self.max_moves, self.space.mod2)
+            end = terminal_value(kid, int(d), self.max_moves, self.space.mod2, self.space.entry_limit)
             if end is not None:
                 v[j] = end                     # solved or at the limit: the exact value
         # A child whose residual splits into few enough exact terms is as
@@ -129,7 +129,7 @@ class NetworkEvaluator:
         # would not do: the risk-seeking values of the others are optimistic.)
         sure = np.zeros(len(v), dtype=bool)
         if self.complete_at is not None and not self.space.mod2:
-            sure = ~np.isnan(split_values(kids, kid_depths, self.complete_at))
+            sure = ~np.isnan(split_values(kids, kid_depths, self.complete_at, self.space.entry_limit))
         out, start = [], 0
         for (actions, priors), n in zip(expansions, sizes):
             q, won = v[start:start + n], sure[start:start + n]

@@ -15,6 +15,7 @@ from ...core.errors import DecompError
 from ...core.rings import matrix_rank
 from .actions import ActionSpace
 from .peel import exact_terms
+from .slice_terms import slice_terms
 
 
 def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
@@ -35,27 +36,29 @@ def slice_bound(residual: np.ndarray, mod2: bool) -> int:
     return int(best)
 
 
-def rank_bound(residual: np.ndarray, mod2: bool) -> int:
+def rank_bound(residual: np.ndarray, mod2: bool, limit: int | None = None) -> int:
     """The rank the game charges a residual: the slice bound, or over the
     integers the number of terms of an exact low-rank decomposition when
     Jennrich's algorithm (or its one-term extension, peel.py) finds a
     shorter one. Constructive either way (completion.residual_terms
-    produces that many terms)."""
-    bound = slice_bound(residual, mod2)
+    produces that many terms). With an entry limit (ring zt: 1), only terms
+    within it count, so the bound may exceed the slice ranks (slice_terms.py)."""
+    bound = slice_bound(residual, mod2) if mod2 or limit is None else len(slice_terms(residual, mod2, limit))
     if not mod2 and bound > 1:
         terms = exact_terms(residual, below=bound)
-        if terms is not None:
+        if terms is not None and (limit is None or np.abs(terms).max() <= limit):
             return len(terms)
     return bound
 
 
-def terminal_value(residual: np.ndarray, moves: int, max_moves: int, mod2: bool) -> float | None:
+def terminal_value(residual: np.ndarray, moves: int, max_moves: int, mod2: bool,
+                   limit: int | None = None) -> float | None:
     """The end rule, shared by the environment and the search: None while
     play goes on, 0 once the residual is zero, -rank_bound at the move limit."""
     if not residual.any():
         return 0.0
     if moves >= max_moves:
-        return -float(rank_bound(residual, mod2))
+        return -float(rank_bound(residual, mod2, limit))
     return None
 
 
@@ -142,7 +145,8 @@ class TensorGame:
         rewards[live] = -1.0
         for g in np.flatnonzero(live):
             self.actions[g].append(actions[g].copy())
-            end = terminal_value(self.residual[g], self.moves[g], self.max_moves, self.space.mod2)
+            end = terminal_value(self.residual[g], self.moves[g], self.max_moves, self.space.mod2,
+                                 self.space.entry_limit)
             if end is not None:
                 rewards[g] += end
                 self.done[g] = True

@@ -26,17 +26,17 @@ class Node:
                  "children", "N", "W", "completable")
 
     def __init__(self, residual: np.ndarray, depth: int, history: np.ndarray, max_moves: int, mod2: bool,
-                 complete_at: int | None = None):
+                 complete_at: int | None = None, limit: int | None = None):
         self.residual = residual
         self.depth = depth
         self.history = history
         self.actions = None
-        end = terminal_value(residual, depth, max_moves, mod2)
+        end = terminal_value(residual, depth, max_moves, mod2, limit)
         # A residual whose completion terms finish the scheme within complete_at
         # moves is as good as solved: its value is exact (completion.py).
         self.completable = False
         if end is None and complete_at is not None:
-            bound = rank_bound(residual, mod2)
+            bound = rank_bound(residual, mod2, limit)
             if depth + bound <= complete_at:
                 end, self.completable = -float(bound), True
         self.terminal = end is not None       # solved, completable, or the move limit with its penalty
@@ -86,7 +86,8 @@ class Tree:
         key = (residual.tobytes(), depth)
         node = self.table.get(key)
         if node is None:
-            node = Node(residual, depth, history, self.max_moves, self.space.mod2, self.complete_at)
+            node = Node(residual, depth, history, self.max_moves, self.space.mod2, self.complete_at,
+                        self.space.entry_limit)
             self.table[key] = node
         return node
 
@@ -123,7 +124,7 @@ class Tree:
         as -value, the rank bound) are split only when they win."""
         extra = int(-node.value) if node.completable else 0
         if self.solution is None or len(moves) + extra < len(self.solution):
-            tail = list(residual_terms(node.residual, self.space.mod2)) if extra else []
+            tail = list(residual_terms(node.residual, self.space.mod2, self.space.entry_limit)) if extra else []
             self.solution = [m.copy() for m in moves] + tail
             self.completed = len(tail)
 
@@ -230,7 +231,7 @@ def play(roots, evaluator, space: ActionSpace, max_moves: int, simulations: int,
     for root_residual, rec, tree in zip(roots, records, trees):
         moves = len(rec.actions)
         final = tree.root
-        tail = final.value if final.terminal else -float(rank_bound(final.residual, space.mod2))
+        tail = final.value if final.terminal else -float(rank_bound(final.residual, space.mod2, space.entry_limit))
         rec.returns = [-(moves - i) + tail for i in range(moves)]
         if tree.solution is not None:
             rec.solution, rec.completed = tree.solution, tree.completed

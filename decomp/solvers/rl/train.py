@@ -152,7 +152,9 @@ class Agent:
         coeffs = config.coefficients or default_coefficients(self.ring)
         if self.ring is Ring.GF2 and tuple(sorted(set(coeffs))) != (0, 1):
             raise DecompError("over gf2 the coefficient set is {0, 1}")
-        self.space = ActionSpace.make(self.fmt.shape, coeffs, config.chunk)
+        # Ring zt: schemes have entries in {-1, 0, 1}, completion terms too.
+        self.space = ActionSpace.make(self.fmt.shape, coeffs, config.chunk,
+                                      entry_limit=1 if self.ring is Ring.ZT else None)
         self.max_moves = int(config.max_moves or self.fmt.naive_rank)
         if self.max_moves < 1:
             raise DecompError(f"max_moves must be >= 1, got {self.max_moves}")
