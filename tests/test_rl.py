@@ -226,8 +226,8 @@ def test_solve_rl_over_z_returns_a_verified_scheme(tmp_path):
     res = solve("2x2x2", 8, method="rl", ring="z", seed=0, time_limit=10,
                 **SOLVE_TINY,
                 results=str(tmp_path))
-    if res.scheme is not None:
-        assert res.scheme.verify().ok and res.scheme.rank == res.best_rank
+    # Rank 8 is the naive rank: the first game's completion reaches it at the latest.
+    assert res.success and res.scheme.verify().ok and res.scheme.rank == res.best_rank <= 8
     assert res.extra["games"] > 0 and res.method == "rl"
 
 
