@@ -300,6 +300,16 @@ def test_bad_rl_settings_get_one_line_errors(setting, text):
         TrainConfig.from_dict(dict(config_for("2x2x2", "gf2").to_dict(), **setting))
 
 
+def test_coefficient_sets_from_the_cli_are_read_or_refused_in_one_line():
+    assert config_for("2x2x2", "z", coefficients="-1, 0,1").coefficients == (-1, 0, 1)
+    assert config_for("2x2x2", "z", coefficients=[-2, 0, 2]).coefficients == (-2, 0, 2)
+    for bad in ("a,b", 3, "-"):
+        with pytest.raises(DecompError, match="coefficients must be integers such as -1,0,1"):
+            config_for("2x2x2", "z", coefficients=bad)
+    with pytest.raises(DecompError, match=r"over zt the coefficient set lies within \{-1, 0, 1\}"):
+        Agent(config_for("2x2x2", "zt", coefficients=[-2, -1, 0, 1, 2], **TINY), device="cpu")
+
+
 def test_unknown_device_refused():
     with pytest.raises(DecompError, match="unknown device 'tpu'"):
         solve("2x2x2", 7, method="rl", ring="gf2", device="tpu", time_limit=5)

@@ -152,6 +152,8 @@ class Agent:
         coeffs = config.coefficients or default_coefficients(self.ring)
         if self.ring is Ring.GF2 and tuple(sorted(set(coeffs))) != (0, 1):
             raise DecompError("over gf2 the coefficient set is {0, 1}")
+        if self.ring is Ring.ZT and max(abs(int(x)) for x in coeffs) > 1:
+            raise DecompError(f"over zt the coefficient set lies within {{-1, 0, 1}}, got {list(coeffs)}")
         # Ring zt: schemes have entries in {-1, 0, 1}, completion terms too.
         self.space = ActionSpace.make(self.fmt.shape, coeffs, config.chunk,
                                       entry_limit=1 if self.ring is Ring.ZT else None)
@@ -378,6 +380,16 @@ class Agent:
         return agent
 
 
+def _coefficient_list(value) -> tuple[int, ...]:
+    """The move entries from the CLI (-o coefficients=-1,0,1 or [-1,0,1]) or
+    from Python (a sequence of ints)."""
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        return tuple(int(str(x).strip()) for x in items)
+    except (TypeError, ValueError):
+        raise DecompError(f"rl option coefficients must be integers such as -1,0,1, not {value!r}") from None
+
+
 def config_for(fmt, ring, seed=0, **settings) -> TrainConfig:
     """A TrainConfig for a format or target, with settings checked by name."""
     fmt = parse_format_or_target(fmt) if not isinstance(fmt, (Format, Target)) else fmt
@@ -386,6 +398,6 @@ def config_for(fmt, ring, seed=0, **settings) -> TrainConfig:
     if unknown:
         raise DecompError(f"unknown training settings: {', '.join(unknown)} (valid: {', '.join(sorted(names))})")
     if "coefficients" in settings and settings["coefficients"] is not None:
-        settings["coefficients"] = tuple(int(x) for x in settings["coefficients"])
+        settings["coefficients"] = _coefficient_list(settings["coefficients"])
     settings = {k: v for k, v in settings.items() if v is not None}
     return TrainConfig(target=_target_spec(fmt), ring=Ring.parse(ring).value, seed=int(seed), **settings)
