@@ -99,31 +99,32 @@ def test_search_completes_a_residual_within_the_goal():
     from decomp.solvers.rl.evaluate import UniformEvaluator, _priors
     from decomp.solvers.rl.mcts import Tree, play
 
-    # Over GF(2), where only slice terms complete (over Z Jennrich would
-    # already complete the residual 3 moves in).
+    # Over GF(2): slice terms complete Strassen after 5 moves, the span split
+    # (span_split.py) after 3 or 4, its one-term extension after 2; one
+    # correct move is not enough.
     moves, space = _strassen_gf2()
     target = Format(2, 2, 2).tensor() % 2
-    left = target
-    for m in moves[:4]:
-        left = apply(left[None], m[None], space)[0]
-    # Five moves in, the last two terms lie in two slices: the node is as good as solved.
-    after5 = apply(left[None], moves[4][None], space)[0]
-    root = Tree(after5, space, 7, 2, depth=5, complete_at=7).root
-    assert root.terminal and root.completable and root.value == -2.0
-    assert not Tree(after5, space, 7, 2, depth=5).root.terminal
+    states = [target]
+    for m in moves:
+        states.append(apply(states[-1][None], m[None], space)[0])
+    for depth in (2, 3, 4, 5):
+        root = Tree(states[depth], space, 7, 2, depth=depth, complete_at=7).root
+        assert root.terminal and root.completable and root.value == -(7 - depth)
+        assert not Tree(states[depth], space, 7, 2, depth=depth).root.terminal
+    assert not Tree(states[1], space, 7, 2, depth=1, complete_at=7).root.terminal
 
     noise = UniformEvaluator(space, 6, np.random.default_rng(0))
 
     def evaluator(res, depth, hist):
-        return ([_priors(np.concatenate([moves[4:5], noise.draw(6)]), space, r) for r in res],
+        return ([_priors(np.concatenate([moves[1:2], noise.draw(6)]), space, r) for r in res],
                 np.array([-float(rank_bound(r, True)) for r in res]))
 
+    left = states[1]
     rec, = play([left], evaluator, space, 7, 32, 2, np.random.default_rng(0), stop_at=7,
-                starts=[(4, moves[2:4][::-1])], complete_at=7)
-    assert rec.solution is not None and len(rec.solution) == 3 and rec.completed == 2
-    assert (rec.solution[0] == moves[4]).all()
+                starts=[(1, moves[:1])], complete_at=7)
+    assert rec.solution is not None and len(rec.solution) == 6 and rec.completed == 5
+    assert (rec.solution[0] == moves[1]).all()
     assert (_sum(rec.solution, space, True) == left).all()
-
 
 
 def test_lookahead_puts_its_weight_on_a_drawn_move_whose_child_splits():

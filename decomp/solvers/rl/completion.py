@@ -23,6 +23,7 @@ from .game import apply, rank_bound
 from .jennrich import batched_flattening_ranks, may_split
 from .peel import exact_terms, may_peel
 from .slice_terms import slice_terms
+from .span_split import gf2_terms
 
 
 def residual_terms(residual: np.ndarray, mod2: bool, limit: int | None = None) -> np.ndarray:
@@ -30,10 +31,9 @@ def residual_terms(residual: np.ndarray, mod2: bool, limit: int | None = None) -
     (with the same entry limit)."""
     residual = np.asarray(residual, dtype=np.int64)
     slices = slice_terms(residual, mod2, limit)
-    if not mod2:
-        exact = exact_terms(residual, below=len(slices))
-        if exact is not None and (limit is None or np.abs(exact).max() <= limit):
-            return exact
+    exact = gf2_terms(residual, below=len(slices)) if mod2 else exact_terms(residual, below=len(slices))
+    if exact is not None and (limit is None or np.abs(exact).max() <= limit):
+        return exact
     return slices
 
 

@@ -16,6 +16,7 @@ from ...core.rings import matrix_rank
 from .actions import ActionSpace
 from .peel import exact_terms
 from .slice_terms import slice_terms
+from .span_split import gf2_terms
 
 
 def outer(actions: np.ndarray, space: ActionSpace) -> np.ndarray:
@@ -37,15 +38,15 @@ def slice_bound(residual: np.ndarray, mod2: bool) -> int:
 
 
 def rank_bound(residual: np.ndarray, mod2: bool, limit: int | None = None) -> int:
-    """The rank the game charges a residual: the slice bound, or over the
-    integers the number of terms of an exact low-rank decomposition when
-    Jennrich's algorithm (or its one-term extension, peel.py) finds a
-    shorter one. Constructive either way (completion.residual_terms
+    """The rank the game charges a residual: the slice bound, or the number
+    of terms of an exact low-rank decomposition when one is shorter: over
+    the integers Jennrich's algorithm or its one-term extension (peel.py),
+    over GF(2) the span split or its one-term extension (span_split.py). Constructive either way (completion.residual_terms
     produces that many terms). With an entry limit (ring zt: 1), only terms
     within it count, so the bound may exceed the slice ranks (slice_terms.py)."""
     bound = slice_bound(residual, mod2) if mod2 or limit is None else len(slice_terms(residual, mod2, limit))
-    if not mod2 and bound > 1:
-        terms = exact_terms(residual, below=bound)
+    if bound > 1:
+        terms = gf2_terms(residual, below=bound) if mod2 else exact_terms(residual, below=bound)
         if terms is not None and (limit is None or np.abs(terms).max() <= limit):
             return len(terms)
     return bound
