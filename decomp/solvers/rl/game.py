@@ -41,9 +41,10 @@ def rank_bound(residual: np.ndarray, mod2: bool, limit: int | None = None) -> in
     """The rank the game charges a residual: the slice bound, or the number
     of terms of an exact low-rank decomposition when one is shorter: over
     the integers Jennrich's algorithm or its one-term extension (peel.py),
-    over GF(2) the span split or its one-term extension (span_split.py). Constructive either way (completion.residual_terms
-    produces that many terms). With an entry limit (ring zt: 1), only terms
-    within it count, so the bound may exceed the slice ranks (slice_terms.py)."""
+    over GF(2) the span split or its one-term extension (span_split.py).
+    Constructive either way (completion.residual_terms produces that many
+    terms). With an entry limit (ring zt: 1), only terms within it count,
+    so the bound may exceed the slice ranks (slice_terms.py)."""
     bound = slice_bound(residual, mod2) if mod2 or limit is None else len(slice_terms(residual, mod2, limit))
     if bound > 1:
         terms = gf2_terms(residual, below=bound) if mod2 else exact_terms(residual, below=bound)
