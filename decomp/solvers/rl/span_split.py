@@ -156,6 +156,9 @@ def span_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
 # rank-one and zero elements span GF(2)^a, and its dimension is a minus that
 # of the zero codes' span (the kernel). Both are table lookups.
 PEEL_MODE = 4
+# and at most this many guesses (2x2x2: 15^3 = 3375), so that the search
+# can afford the test at every node it values.
+MAX_GUESSES = 4096
 
 
 def _vectors(n: int) -> np.ndarray:
@@ -238,7 +241,7 @@ def peeled_span_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | N
     for mode in range(3):
         moved = np.ascontiguousarray(np.moveaxis(S, mode, 0))
         a, b, c = moved.shape
-        if a > PEEL_MODE or b * c > 62:
+        if a > PEEL_MODE or ((1 << a) - 1) * ((1 << b) - 1) * ((1 << c) - 1) > MAX_GUESSES:
             continue
         guesses, sizes = _peel_guesses(moved)
         if not len(guesses) or (best is not None and 1 + sizes.min() >= len(best)):
