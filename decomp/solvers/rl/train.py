@@ -60,9 +60,10 @@ class TrainConfig:
     warmup_steps: int = 4000           # synthetic-only steps before the first self-play round
     train_per_round: int = 50
     buffer: int = 50_000
-    # search. With these and the 4000-step warm-up, 2x2x2 over GF(2) reached rank 7
-    # from nothing in 586-725 s on 2 cores over three seeds (README, bench/rl_discovery.py);
-    # with 32 samples, no lookahead and 1500 steps it found none in 600 s.
+    # search. With these, the 4000-step warm-up and the exact endgames, 2x2x2 reached
+    # rank 7 from nothing in 458-481 s over GF(2) and 442-481 s over Z on 2 cores, three
+    # seeds each (README, bench/rl_discovery.py); with 32 samples, no lookahead, 1500
+    # steps and slice terms only it found none in 600 s.
     simulations: int = 64
     samples: int = 128
     parallel_games: int = 8
