@@ -2,8 +2,8 @@
 
 A game that stops at the move limit is charged rank_bound(residual): the
 smallest, over the three modes, sum of the ranks of the residual's slices,
-or over the integers the number of terms Jennrich's algorithm splits the
-residual into when that is fewer (jennrich.py). The bound is constructive:
+or the number of terms of an exact split when that is fewer (over the
+integers jennrich.py and peel.py, over GF(2) span_split.py). The bound is constructive:
 a slice of rank k is k rank-one matrices, each a rank-one tensor with the
 slice's basis vector as its third factor, and a Jennrich split is checked
 exactly. So the moves played plus those terms are a scheme whose rank is

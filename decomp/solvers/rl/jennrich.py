@@ -16,7 +16,7 @@ over the integers this ends play up to r moves sooner, e.g. after 3 or 4
 correct moves of a Strassen-like scheme instead of 6.
 
 Over GF(2) there are no eigenvalues to separate terms, so this is for the
-integers only.
+integers only; span_split.py is the GF(2) counterpart.
 """
 
 from __future__ import annotations
