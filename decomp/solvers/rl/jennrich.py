@@ -161,16 +161,26 @@ def residual_cache(split):
     return cached
 
 
-def in_mode_order(terms: np.ndarray, order, S: np.ndarray) -> np.ndarray | None:
-    """Terms of np.transpose(S, order) put back in S's mode order, if they
-    sum to S exactly (else None): every split is checked before it is used."""
-    split = np.split(terms, np.cumsum([S.shape[order[0]], S.shape[order[1]]]), axis=1)
+def reordered_terms(terms: np.ndarray, order, shape) -> np.ndarray:
+    """Terms of a tensor of this shape transposed by `order`, put back in
+    its own mode order."""
+    split = np.split(terms, np.cumsum([shape[order[0]], shape[order[1]]]), axis=1)
     parts = [None, None, None]
     for m, part in zip(order, split):
         parts[m] = part
-    out = np.concatenate(parts, axis=1)
-    rebuilt = np.einsum("ni,nj,nk->ijk", *np.split(out, np.cumsum(S.shape[:2]), axis=1))
-    return out if np.array_equal(rebuilt, S) else None
+    return np.concatenate(parts, axis=1)
+
+
+def terms_tensor(terms: np.ndarray, shape) -> np.ndarray:
+    """The sum of (k, a+b+c) factor triples, an (a, b, c) integer tensor."""
+    return np.einsum("ni,nj,nk->ijk", *np.split(terms, np.cumsum(shape[:2]), axis=1))
+
+
+def in_mode_order(terms: np.ndarray, order, S: np.ndarray) -> np.ndarray | None:
+    """Terms of np.transpose(S, order) put back in S's mode order, if they
+    sum to S exactly (else None): every split is checked before it is used."""
+    out = reordered_terms(terms, order, S.shape)
+    return out if np.array_equal(terms_tensor(out, S.shape), S) else None
 
 
 @residual_cache

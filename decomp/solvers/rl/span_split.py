@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jennrich import residual_cache
+from ...core.rings import matrix_rank
+from .jennrich import reordered_terms, residual_cache, terms_tensor
 
 # The longest mode whose span is enumerated: 2^9 - 1 = 511 elements.
 MAX_SPAN_DIM = 9
@@ -114,14 +115,9 @@ def _split_mode(S: np.ndarray) -> np.ndarray | None:
     return np.array([np.concatenate([U[:, j], v, w]) for j, (v, w) in enumerate(factors)], dtype=np.int64)
 
 
-def _in_mode_order(terms: np.ndarray, mode: int, shape) -> np.ndarray:
-    """Terms of S moved so `mode` is first, put back in S's mode order."""
-    order = [mode] + [m for m in range(3) if m != mode]
-    parts = np.split(terms, np.cumsum([shape[m] for m in order[:2]]), axis=1)
-    back = [None, None, None]
-    for m, part in zip(order, parts):
-        back[m] = part
-    return np.concatenate(back, axis=1)
+def _mode_first(mode: int) -> tuple[int, int, int]:
+    """The axis order of np.moveaxis(S, mode, 0)."""
+    return (mode,) + tuple(m for m in range(3) if m != mode)
 
 
 @residual_cache
@@ -137,9 +133,8 @@ def span_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
         terms = _split_mode(np.ascontiguousarray(np.moveaxis(S, mode, 0)))
         if terms is None or (best is not None and len(terms) >= len(best)):
             continue
-        terms = _in_mode_order(terms, mode, S.shape)
-        u, v, w = np.split(terms, np.cumsum(S.shape[:2]), axis=1)
-        if np.array_equal(np.einsum("ni,nj,nk->ijk", u, v, w) % 2, S):
+        terms = reordered_terms(terms, _mode_first(mode), S.shape)
+        if np.array_equal(terms_tensor(terms, S.shape) % 2, S):
             best = terms
     if best is None or (below is not None and len(best) >= below):
         return None
@@ -184,9 +179,9 @@ _SPAN_DIMENSIONS: dict = {}
 
 
 def _peel_guesses(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(guesses, dims): indices into the (u, v, w) guesses (u slowest) for
-    which S - u(x)v(x)w (S with its first mode of length <= PEEL_MODE)
-    splits along that mode, and the number of terms that split has."""
+    """(guesses, sizes): the terms u (x) v (x) w, as (k, a+b+c) factor
+    triples, for which S - u(x)v(x)w (S with its first mode of length <=
+    PEEL_MODE) splits along that mode, and the number of terms each split has."""
     a, b, c = S.shape
     if a not in _SPAN_DIMENSIONS:
         _SPAN_DIMENSIONS[a] = _span_dimensions(a)
@@ -206,7 +201,10 @@ def _peel_guesses(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     zero = combos == 0
     usable = (_rank_one_or_zero(combos, b, c)).astype(np.int64) @ bits
     good = np.flatnonzero(dims[usable] == a)
-    return good, a - dims[zero[good].astype(np.int64) @ bits].astype(np.int64)
+    u, vw = np.divmod(good, len(vs) * len(ws))
+    v, w = np.divmod(vw, len(ws))
+    guesses = np.concatenate([us[u], vs[v], ws[w]], axis=1)
+    return guesses, a - dims[zero[good].astype(np.int64) @ bits].astype(np.int64)
 
 
 def _rank_one_or_zero(masks: np.ndarray, b: int, c: int) -> np.ndarray:
@@ -246,25 +244,16 @@ def peeled_span_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | N
         guesses, sizes = _peel_guesses(moved)
         if not len(guesses) or (best is not None and 1 + sizes.min() >= len(best)):
             continue
-        g = int(guesses[np.argmin(sizes)])
-        us, vs, ws = _vectors(a), _vectors(b), _vectors(c)
-        u, vw = divmod(g, len(vs) * len(ws))
-        v, w = divmod(vw, len(ws))
-        guess = np.concatenate([us[u], vs[v], ws[w]])[None]
-        rest = _split_mode((moved - _tensor(guess, moved.shape)) % 2)
+        guess = guesses[np.argmin(sizes)][None]
+        rest = _split_mode((moved - terms_tensor(guess, moved.shape)) % 2)
         if rest is None:                     # cannot happen: the test above is exact
             continue
-        terms = _in_mode_order(np.concatenate([guess, rest]), mode, S.shape)
-        if np.array_equal(_tensor(terms, S.shape) % 2, S):
+        terms = reordered_terms(np.concatenate([guess, rest]), _mode_first(mode), S.shape)
+        if np.array_equal(terms_tensor(terms, S.shape) % 2, S):
             best = terms
     if best is None or (below is not None and len(best) >= below):
         return None
     return best
-
-
-def _tensor(terms: np.ndarray, shape) -> np.ndarray:
-    u, v, w = np.split(terms, np.cumsum(shape[:2]), axis=1)
-    return np.einsum("ni,nj,nk->ijk", u, v, w)
 
 
 def gf2_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
@@ -284,10 +273,4 @@ def gf2_terms(S: np.ndarray, below: int | None = None) -> np.ndarray | None:
 def flattening_ranks(S: np.ndarray) -> list[int]:
     """The GF(2) ranks of the three flattenings of S (slice span dimensions)."""
     S = np.asarray(S, dtype=np.int64) % 2
-    out = []
-    for mode in range(3):
-        span = _XorBasis()
-        for piece in np.moveaxis(S, mode, 0):
-            span.insert(_bits(piece))
-        out.append(len(span))
-    return out
+    return [matrix_rank(np.moveaxis(S, m, 0).reshape(S.shape[m], -1), mod2=True) for m in range(3)]
