@@ -19,15 +19,17 @@ import numpy as np
 from decomp import solve
 from decomp.core.formats import Format
 from decomp.core.scheme import Scheme
-from decomp.solvers import flip, flip_cyclic, flip_kernel
-from decomp.solvers.flip_words import get_int
+from decomp.solvers.flip import cyclic as flip_cyclic
+from decomp.solvers.flip import kernel as flip_kernel
+from decomp.solvers.gf2.bits import to_bits
+from decomp.solvers.gf2.words import get_int
 
 
 def reference_walk(fmt: Format, flips: int, seed: int) -> float:
     """Plain-Python flips (no reductions): terms as int bit masks, one dict
     of value -> set of terms per mode; returns flips per second."""
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
-    F = flip.to_bits(s, s.rank)
+    F = to_bits(s, s.rank)
     terms = [[get_int(F, m, t) for m in range(3)] for t in range(s.rank)]
     groups = [dict() for _ in range(3)]
     for t, term in enumerate(terms):
@@ -59,7 +61,7 @@ def kernel_rate(fmt: Format, flips: int, seed: int, words: int | None = None) ->
     to that many 64-bit words (the multi-word kernel on a small format)."""
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
     cap = s.rank + 16
-    F = flip.to_bits(s, cap, words)
+    F = to_bits(s, cap, words)
     best, best_r = F.copy(), np.array([s.rank])
     rng = np.array([np.uint64(seed)], dtype=np.uint64)
     counters = np.zeros(4, dtype=np.int64)

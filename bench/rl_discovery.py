@@ -61,7 +61,7 @@ def baseline(agent: Agent, games: int, seed: int, time_limit: float, goal: int |
 def discover(fmt: str, ring: str, seed: int, goal: int, limit: float, settings: dict) -> dict:
     agent = Agent(config_for(fmt, ring, seed=seed, **settings), device="auto")
     t0 = time.monotonic()
-    best = agent.run(time_limit=limit, stop_rank=goal)
+    best = agent.run(deadline=t0 + limit, stop_rank=goal)
     wall = time.monotonic() - t0
     hit = agent.first_found.get(goal) if best is not None and best.rank <= goal else None
     games = hit["games"] if hit else agent.games

@@ -16,11 +16,12 @@ def flip_task(spec: dict) -> int:
     """Pure flips on <4,4,4> for a fixed time; returns the number of flips."""
     from decomp.core.formats import Format
     from decomp.core.scheme import Scheme
-    from decomp.solvers import flip, flip_kernel
+    from decomp.solvers.flip import kernel as flip_kernel
+    from decomp.solvers.gf2.bits import to_bits
 
     fmt = Format(4, 4, 4)
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
-    F = flip.to_bits(s, s.rank + 16)
+    F = to_bits(s, s.rank + 16)
     best, best_r = F.copy(), np.array([s.rank])
     rng = np.array([np.uint64(spec["seed"] + 1)], dtype=np.uint64)
     counters = np.zeros(4, dtype=np.int64)

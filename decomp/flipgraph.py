@@ -200,7 +200,7 @@ def shortest_flip_path(ex: Exploration, a: Scheme, b: Scheme) -> list[str]:
 def write_graphml(ex: Exploration, path) -> None:
     import io
 
-    from .core.io import atomic_write_bytes
+    from .core.files import atomic_write_bytes
 
     buf = io.BytesIO()
     nx.write_graphml(ex.graph, buf)

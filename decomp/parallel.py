@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import signal
+from queue import Empty
 from typing import Callable, Iterable
 
 from .core.errors import DecompError, MissingDependencyError
@@ -22,43 +23,82 @@ class WorkerCrashed(RuntimeError):
     """A worker process died (or a Ray task failed for good) on a job."""
 
 
-def run_jobs(fn: Callable, jobs: Iterable[dict], workers: int, stop_on: Callable[[object], bool]):
-    """Yield results as they complete. With workers <= 1 the jobs run inline."""
+def run_jobs(fn: Callable, jobs: Iterable[dict], workers: int, stop_on: Callable[[object], bool],
+             on_report: Callable[[dict], bool] | None = None):
+    """Yield results as they complete. With workers <= 1 the jobs run inline.
+
+    on_report: called in this process with every report a job puts on its
+    `reports` argument (given to the jobs only when there is a listener);
+    True stops every job, as Ctrl-C does. Reports from worker processes
+    travel through a queue that this loop drains between results."""
     jobs = list(jobs)
     if workers <= 1 or len(jobs) <= 1:
         stop = _InlineEvent()
+        reports = None if on_report is None else _InlineReports(on_report, stop)
         for kw in jobs:
-            res = fn(stop=stop, **kw)
+            res = fn(stop=stop, **_with_reports(kw, reports))
             yield res
             if stop_on(res):
                 return
         return
     ctx = mp.get_context("fork")
-    stop = ctx.Manager().Event()
+    manager = ctx.Manager()
+    stop = manager.Event()
+    queue = None if on_report is None else manager.Queue()
+
+    def drain():
+        while queue is not None:
+            try:
+                report = queue.get_nowait()
+            except Empty:
+                return
+            if on_report(report):
+                stop.set()
+
     # Workers ignore SIGINT: Ctrl-C reaches the parent, which sets `stop`
     # and still collects what every worker found.
-    with ctx.Pool(min(workers, len(jobs)), initializer=_ignore_sigint) as pool:
-        pending = [pool.apply_async(fn, kwds=dict(kw, stop=stop)) for kw in jobs]
-        try:
-            while pending:
-                try:
-                    for res in list(pending):
-                        if res.ready():
-                            pending.remove(res)
-                            value = res.get()
-                            yield value
-                            if stop_on(value):
-                                stop.set()
-                    if pending:
-                        pending[0].wait(0.05)
-                except KeyboardInterrupt:
-                    stop.set()
-        finally:
-            stop.set()
+    try:
+        with ctx.Pool(min(workers, len(jobs)), initializer=_ignore_sigint) as pool:
+            pending = [pool.apply_async(fn, kwds=dict(_with_reports(kw, queue), stop=stop)) for kw in jobs]
+            try:
+                while pending:
+                    try:
+                        drain()
+                        for res in list(pending):
+                            if res.ready():
+                                pending.remove(res)
+                                value = res.get()
+                                yield value
+                                if stop_on(value):
+                                    stop.set()
+                        if pending:
+                            pending[0].wait(0.05)
+                    except KeyboardInterrupt:
+                        stop.set()
+                drain()  # the last reports, a final best among them
+            finally:
+                stop.set()
+    finally:
+        manager.shutdown()
+
+
+def _with_reports(kw: dict, reports) -> dict:
+    return kw if reports is None else dict(kw, reports=reports)
 
 
 def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _InlineReports:
+    """The queue of an inline job: a report goes straight to the listener."""
+
+    def __init__(self, on_report: Callable[[dict], bool], stop):
+        self.on_report, self.stop = on_report, stop
+
+    def put(self, report: dict) -> None:
+        if self.on_report(report):
+            self.stop.set()
 
 
 class _InlineEvent:

@@ -17,25 +17,28 @@ from pathlib import Path
 
 from .core.errors import DecompError, FileFormatError
 from .core.formats import Format
-from .core.io import atomic_write_bytes, scheme_from_dict, scheme_to_dict
+from .core.files import atomic_write_bytes
+from .core.io import scheme_from_dict, scheme_to_dict
 from .core.rings import Ring
 from .core.scheme import Scheme
 from .core.store import Catalogue
 from .parallel import WorkerCrashed, make_executor
+from .solvers.api import METHODS as REGISTRY
+from .solvers.api import checked_seed, solve, spawned_seed
 
-METHODS = ("flip", "sat", "als")
 CHECKPOINT = "search.json"
+# The option through which a method takes a start point: the best scheme so
+# far becomes a flip walk's start and a SAT run's neighbourhood.
+START_OPTION = {"flip": "start", "sat": "known"}
+# Options a slice sets itself, or that would nest pools inside a pool worker.
+SLICE_OPTIONS = {"start", "known", "workers", "walkers"}
 
 
 def run_task(spec: dict) -> dict:
     """One solver slice (runs in a worker). Plain data in, plain data out."""
-    from .solvers.api import solve
-
     opts = dict(spec.get("options") or {})
     if spec.get("start") is not None:
-        start = scheme_from_dict(spec["start"], where="start point")
-        key = "start" if spec["method"] == "flip" else "known"
-        opts[key] = start
+        opts[START_OPTION[spec["method"]]] = scheme_from_dict(spec["start"], where="start point")
     t0 = time.monotonic()
     try:
         try:
@@ -70,6 +73,7 @@ class SearchState:
     found: bool = False
     history: list = field(default_factory=list)  # [elapsed, method, rank]
     options: dict = field(default_factory=dict)  # method -> its solver options
+    seed: int | None = None  # the run's seed; task k's seed is spawned from it
 
     def save(self, folder: Path) -> None:
         atomic_write_bytes(folder / CHECKPOINT, json.dumps(asdict(self)).encode())
@@ -101,9 +105,9 @@ class SearchResult:
 
 
 def _task_ring(method: str, ring: Ring) -> str:
-    if method == "als":
-        return "q" if ring is Ring.Q else "z"
-    return ring.value
+    """The ring a method's slices run over: the run's own, or for a method
+    that cannot work there (als over gf2) z, whose schemes hold mod 2 too."""
+    return ring.value if ring in REGISTRY[method].rings else Ring.Z.value
 
 
 def _start_for(method: str, best: Scheme | None, ring: Ring, seed: int):
@@ -111,7 +115,7 @@ def _start_for(method: str, best: Scheme | None, ring: Ring, seed: int):
     GF(2) methods) becomes the flip start point / SAT neighbourhood. Every
     other flip task starts from the standard algorithm instead: walkers all
     restarted from one scheme lose the diversity a long walk has."""
-    if best is None or method == "als" or best.ring is Ring.Q:
+    if best is None or method not in START_OPTION or best.ring is Ring.Q:
         return None
     if method == "flip" and seed % 2:
         return None
@@ -122,14 +126,12 @@ def _checked_options(options: dict | None, methods: list) -> dict:
     """Per-method options, refused in one line when the method is not in the
     run, or the option is not one of the method's (slices set start/known,
     seed and time limit themselves)."""
-    from .solvers.api import METHODS as REGISTRY
-
     out = {}
     for method, opts in (options or {}).items():
         if method not in methods:
             raise DecompError(f"options for {method}, which is not among the methods of this run "
                               f"({', '.join(methods)})")
-        valid = set(REGISTRY[method].options) - {"start", "known", "workers", "walkers", "results"}
+        valid = set(REGISTRY[method].options) - SLICE_OPTIONS
         bad = sorted(set(opts) - valid)
         if bad:
             raise DecompError(f"unknown option(s) {', '.join(bad)} for {method} in a search: valid options are "
@@ -141,17 +143,19 @@ def _checked_options(options: dict | None, methods: list) -> dict:
 def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time_limit: float = 600.0,
            catalogue: Catalogue | None = None, checkpoint: Path | None = None, resume: bool = False,
            ray: str | None = None, slice_seconds: float = 20.0, keep_going: bool = False,
-           callback=None, options: dict | None = None) -> SearchResult:
+           callback=None, options: dict | None = None, seed: int | None = None) -> SearchResult:
     """options: {method: {option: value}}, passed to every slice of that
-    method (a resumed run keeps its checkpoint's options unless new ones are given)."""
+    method (a resumed run keeps its checkpoint's options unless new ones are given).
+    seed: the run's seed (None: fresh entropy, kept in the checkpoint); task k
+    runs with the k-th seed spawned from it."""
     fmt = Format.parse(fmt)
     ring = Ring.parse(ring)
     methods = list(methods)
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in REGISTRY]
     if bad or not methods:
-        raise DecompError(f"unknown method(s) {', '.join(bad) or '(none)'}: choose from {', '.join(METHODS)}")
-    if ring is Ring.GF2 and methods == ["als"]:
-        raise DecompError("als alone cannot search over gf2 directly; add flip or sat")
+        raise DecompError(f"unknown method(s) {', '.join(bad) or '(none)'}: choose from {', '.join(REGISTRY)}")
+    if all(ring not in REGISTRY[m].rings for m in methods):
+        raise DecompError(f"{', '.join(methods)} cannot search over {ring.value} directly; add flip or sat")
     if rank < fmt.rank_lower_bound:
         raise DecompError(f"rank {rank} is impossible for {fmt} (at least {fmt.rank_lower_bound})")
     checkpoint = Path(checkpoint) if checkpoint else None
@@ -164,7 +168,10 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
         if options:
             state.options = _checked_options(options, state.methods)
     else:
-        state = SearchState(list(fmt.dims), rank, ring.value, methods, options=_checked_options(options, methods))
+        state = SearchState(list(fmt.dims), rank, ring.value, methods, options=_checked_options(options, methods),
+                            seed=checked_seed(seed))
+    if state.seed is None:  # a checkpoint from before runs had seeds
+        state.seed = checked_seed(None)
     best = scheme_from_dict(state.best) if state.best else None
     executor = make_executor(run_task, workers, ray)
     deadline = time.monotonic() + max(0.0, time_limit - state.elapsed)
@@ -178,7 +185,8 @@ def search(fmt, rank: int, ring="gf2", methods=("flip",), workers: int = 2, time
     def next_spec() -> dict:
         method = methods[state.next_seed % len(methods)]
         spec = {"fmt": list(fmt.dims), "rank": rank, "ring": _task_ring(method, ring), "method": method,
-                "seed": state.next_seed, "slice": min(slice_seconds, max(1.0, deadline - time.monotonic())),
+                "seed": spawned_seed(state.seed, state.next_seed),
+                "slice": min(slice_seconds, max(1.0, deadline - time.monotonic())),
                 "start": _start_for(method, best, ring, state.next_seed // len(methods)),
                 "options": dict(state.options.get(method, {}))}
         state.next_seed += 1

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from .core.formats import Format
 from .core.errors import DecompError
-from .core.io import atomic_write_bytes, read_json
+from .core.files import atomic_write_bytes
+from .core.io import read_json
 from .core.records import best_known
 from .core.rings import Ring, implies
 from .core.store import Catalogue
@@ -75,10 +76,22 @@ def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max
     return rows
 
 
+def combined_ranks(catalogue: Catalogue, ring="z", max_dim: int = 12) -> dict:
+    """{dims: rank} of the combination DP over the catalogue's schemes, for
+    sorted formats with every dimension >= 2 and a recipe better than the
+    standard algorithm (recombination tried up to 8, which keeps a table
+    up to 12 within seconds)."""
+    from .core.recipes import build_table
+
+    schemes = [s for _, s in catalogue.load().schemes]
+    tab = build_table(schemes, max_dim=max_dim, ring=ring, recombine_max=min(8, max_dim))
+    return {d: r.rank for d, r in tab.recipes.items() if 2 <= d[0] <= d[1] <= d[2] and r.kind != "naive"}
+
+
 HEADER = ["format", "ring", "best known", "source", *METHOD_COLUMNS, "ours", "gap", "seconds"]
 
 
-def _cells(row: Row) -> list[str]:
+def cells(row: Row) -> list[str]:
     def fmt(v):
         return "" if v is None else str(v)
 
@@ -90,7 +103,7 @@ def _cells(row: Row) -> list[str]:
 
 def to_markdown(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+    lines += ["| " + " | ".join(cells(r)) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -99,7 +112,7 @@ def to_csv(rows: list[Row]) -> str:
     w = csv.writer(buf)
     w.writerow(HEADER)
     for r in rows:
-        w.writerow(_cells(r))
+        w.writerow(cells(r))
     return buf.getvalue()
 
 

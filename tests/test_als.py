@@ -12,7 +12,8 @@ def test_2x2x2_rank7_exact_with_fixed_seed():
 
 def test_near_solution_never_reported(monkeypatch):
     """A numeric fit that rounds to a wrong scheme must not become a success."""
-    from decomp.solvers import als, als_snap
+    from decomp.solvers.als import solver as als
+    from decomp.solvers.als import snap as als_snap
 
     def bad_snap(T, factors, values, **kw):
         out = [f.round() for f in als_snap.gauge_normalise(factors)]

@@ -6,7 +6,7 @@ import pytest
 from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
-from decomp.solvers import als_cyclic
+from decomp.solvers.als import cyclic as als_cyclic
 
 
 @pytest.mark.parametrize("n,rank,symmetric", [(2, 7, 1), (3, 23, 2), (3, 23, 5)])

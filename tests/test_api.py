@@ -29,7 +29,7 @@ def test_bad_rank(rank, msg):
 
 
 def test_missing_dependency_names_extra():
-    api.register(Method("needs-missing", "decomp.solvers._no_such_module_", {}, (api.Ring.Z,), extra="rl"))
+    api.register(Method("needs-missing", "decomp.solvers._no_such_module_", (api.Ring.Z,), extra="rl"))
     try:
         with pytest.raises(MissingDependencyError, match=r"decomp\[rl\]"):
             solve("2x2x2", 8, method="needs-missing", ring="z")
@@ -51,7 +51,7 @@ def test_front_door_rejects_unverified_output(monkeypatch):
     mod = types.ModuleType("decomp_fake_solver")
     mod.run = run
     monkeypatch.setitem(__import__("sys").modules, "decomp_fake_solver", mod)
-    api.register(Method("liar", "decomp_fake_solver", {}, (api.Ring.Z,)))
+    api.register(Method("liar", "decomp_fake_solver", (api.Ring.Z,)))
     try:
         res = solve("2x2x2", 8, method="liar", ring="z")
         assert not res.success and res.status == "rejected" and res.scheme is None

@@ -89,7 +89,8 @@ def test_solve_writes_out_and_stores(tmp_path, capsys):
 
 
 def test_solve_cyclic_symmetry_stores_a_symmetric_scheme(tmp_path, capsys):
-    from decomp.solvers import flip, flip_cyclic
+    from decomp.solvers.flip import cyclic as flip_cyclic
+    from decomp.solvers.gf2.bits import to_bits
 
     code, out, _ = run_cli(["solve", "3x3x3", "--rank", "23", "--symmetry", "cyclic", "--seed", "1",
                             "--results", tmp_path, "--json"], capsys)
@@ -101,4 +102,4 @@ def test_solve_cyclic_symmetry_stores_a_symmetric_scheme(tmp_path, capsys):
 
     stored = Catalogue(tmp_path).best("3x3x3", "gf2")
     assert stored.rank == 23 and stored.verify().ok
-    flip_cyclic.orbits_of(flip.to_bits(stored, 23), 23)
+    flip_cyclic.orbits_of(to_bits(stored, 23), 23)

@@ -7,13 +7,14 @@ from decomp.core.formats import Format
 from decomp.core.lift import lift_gf2
 from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
-from decomp.solvers import flip, flip_kernel
+from decomp.solvers.flip import kernel as flip_kernel
+from decomp.solvers.gf2.bits import from_bits, to_bits
 
 
 def test_bits_round_trip(alphatensor_f2):
     s = next(x for x in alphatensor_f2 if x.fmt.dims == (3, 4, 5))
-    F = flip.to_bits(s, s.rank + 3)
-    back = flip.from_bits(F, s.rank, s.fmt, {})
+    F = to_bits(s, s.rank + 3)
+    back = from_bits(F, s.rank, s.fmt, {})
     assert back.fingerprint() == s.fingerprint()
 
 
@@ -54,7 +55,7 @@ def test_every_intermediate_scheme_verifies(dims, seed, steps, plateau):
     fmt = Format(*dims)
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
     cap = s.rank + 16
-    F = flip.to_bits(s, cap)
+    F = to_bits(s, cap)
     best = F.copy()
     best_r = np.array([s.rank])
     rng = np.array([np.uint64(seed)], dtype=np.uint64)
@@ -62,17 +63,21 @@ def test_every_intermediate_scheme_verifies(dims, seed, steps, plateau):
     r = s.rank
     for _ in range(4):
         r = flip_kernel.walk(F, r, 0, steps, plateau, 2, best, best_r, rng, counters)
-        assert flip.from_bits(F, r, fmt, {}).verify().ok
-        assert flip.from_bits(best, int(best_r[0]), fmt, {}).verify().ok
+        assert from_bits(F, r, fmt, {}).verify().ok
+        assert from_bits(best, int(best_r[0]), fmt, {}).verify().ok
     assert np.all(F[:, r:] == 0)
 
 
-def test_time_limit_keeps_best_and_stores_improvements(tmp_path):
-    res = solve("4x4x4", 40, method="flip", ring="gf2", seed=1, time_limit=2, results=str(tmp_path))
+def test_time_limit_keeps_best_and_hands_on_improvements(tmp_path):
+    """The solver writes nothing; every new best reaches the callback as a
+    verified scheme, and the caller's catalogue keeps it."""
+    cat = Catalogue(tmp_path / "results")
+    res = solve("4x4x4", 40, method="flip", ring="gf2", seed=1, time_limit=2, callback=cat.storing())
     assert not res.success and res.status == "time_limit"
     assert res.scheme is not None and res.scheme.verify().ok and res.best_rank < 64
-    stored = Catalogue(tmp_path).best_rank("4x4x4", "gf2")
+    stored = cat.best_rank("4x4x4", "gf2")
     assert stored == res.best_rank
+    assert not (tmp_path / "elsewhere").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["results"]
 
 
 def test_callback_stops_walk():
@@ -123,7 +128,7 @@ def test_flips_are_uniform_over_ordered_pairs():
 
     fmt = Format(2, 3, 4)
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
-    F0 = flip.to_bits(s, s.rank + 4)
+    F0 = to_bits(s, s.rank + 4)
     pairs = {}
     for m in range(3):
         for i in range(s.rank):
@@ -147,16 +152,16 @@ def test_start_with_terms_sharing_two_factors_is_merged():
     two) is merged back before the first flip, and the result verifies."""
     fmt = Format(2, 2, 2)
     s = Scheme(fmt, *fmt.naive_factors(), ring="gf2")
-    F = flip.to_bits(s, s.rank + 4)
+    F = to_bits(s, s.rank + 4)
     c1 = np.uint64(1)  # a(x)b(x)c = a(x)b(x)c1 + a(x)b(x)(c + c1)
     F[:, s.rank] = F[:, 0]
     F[2, s.rank] = c1 if F[2, 0] != c1 else np.uint64(2)
     F[2, 0] ^= F[2, s.rank]
-    assert flip.from_bits(F, s.rank + 1, fmt, {}).verify().ok
+    assert from_bits(F, s.rank + 1, fmt, {}).verify().ok
     best, best_r = F.copy(), np.array([s.rank + 1])
     rng = np.array([np.uint64(3)], dtype=np.uint64)
     r = flip_kernel.walk(F, s.rank + 1, 0, 0, 0, 1, best, best_r, rng, np.zeros(4, dtype=np.int64))
-    assert r == s.rank and flip.from_bits(F, r, fmt, {}).verify().ok and np.all(F[:, r:] == 0)
+    assert r == s.rank and from_bits(F, r, fmt, {}).verify().ok and np.all(F[:, r:] == 0)
 
 
 def test_restarts_keep_the_best_over_all_attempts():
@@ -177,3 +182,21 @@ def test_bad_walk_options_get_one_line_errors(option, text):
 
     with pytest.raises(DecompError, match=text):
         solve("2x2x2", 7, method="flip", ring="gf2", seed=1, **option)
+
+
+def test_several_walkers_report_typed_states_and_a_callback_stops_them():
+    """Walkers in worker processes report through the parent: every state
+    is a SolveState naming its walker, and True from the callback stops all."""
+    from decomp.solvers.api import SolveState
+
+    states = []
+
+    def cb(state):
+        states.append(state)
+        return len(states) >= 6
+
+    res = solve("4x4x4", 40, method="flip", ring="gf2", seed=4, workers=2, callback=cb, chunk=20_000)
+    assert res.status == "interrupted" and res.scheme.verify().ok and res.extra["walkers"] == 2
+    assert len(states) >= 6 and all(isinstance(s, SolveState) and s.walker in (0, 1) for s in states)
+    improved = [s.improved for s in states if s.improved is not None]
+    assert improved and all(s.verify().ok and s.provenance["seed"] == 4 for s in improved)

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from decomp import solve
 from decomp.core.formats import Format
-from decomp.solvers import flip, flip_cyclic
-from decomp.solvers.flip_adaptive import AdaptiveSearch
+from decomp.solvers.flip import cyclic as flip_cyclic
+from decomp.solvers.gf2.bits import from_bits, to_bits
+from decomp.solvers.flip.walk import walk_state
+from decomp.solvers.flip.adaptive import AdaptiveSearch
 
 
 def _rng(seed):
@@ -25,7 +27,7 @@ def test_adaptive_search_reaches_target(fmt, rank, symmetry, seed):
     assert res.success and res.scheme.rank == rank and res.scheme.verify().ok
     assert res.extra["search"] == "adaptive"
     if symmetry == "cyclic":
-        flip_cyclic.orbits_of(flip.to_bits(res.scheme, rank), rank)  # raises if not symmetric
+        flip_cyclic.orbits_of(to_bits(res.scheme, rank), rank)  # raises if not symmetric
 
 
 def test_adaptive_search_lifts_to_z():
@@ -37,7 +39,7 @@ def _check_pools(search, fmt):
     for snap in search.pool + search.next + [search.top[1]]:
         bits = search.state.bits_of(snap)
         assert bits.shape[1] == search.state.rank_of(snap)
-        assert flip.from_bits(bits, bits.shape[1], fmt, {}).verify().ok
+        assert from_bits(bits, bits.shape[1], fmt, {}).verify().ok
 
 
 @settings(max_examples=15, deadline=None)
@@ -47,7 +49,7 @@ def test_every_pooled_scheme_verifies(dims, seed, pool, path, plateau):
     """Whatever the pool size, path and plateau: every scheme in the pools and
     the best one verify, and the pool rank only goes down."""
     fmt = Format(*dims)
-    search = flip.walk_state(fmt, "naive", 0, adaptive=(pool, path, 4 * path))
+    search = walk_state(fmt, "naive", 0, adaptive=(pool, path, 4 * path))
     rng, counters, levels = _rng(seed), np.zeros(4, dtype=np.int64), [search.level]
     for _ in range(5):
         search.advance(0, 20_000, plateau, 2, rng, counters)

@@ -8,8 +8,10 @@ from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.scheme import Scheme
-from decomp.solvers import flip, flip_cyclic, flip_kernel
-from decomp.solvers.flip_words import empty_factors, get_int, put_int
+from decomp.solvers.flip import cyclic as flip_cyclic
+from decomp.solvers.flip import kernel as flip_kernel
+from decomp.solvers.gf2.bits import from_bits, to_bits
+from decomp.solvers.gf2.words import empty_factors, get_int, put_int
 
 
 def _naive(dims):
@@ -28,21 +30,21 @@ def test_int_round_trip_across_words():
 @pytest.mark.parametrize("dims,words", [((2, 33, 2), 2), ((3, 3, 23), 2), ((3, 4, 5), 3)])
 def test_bits_round_trip_multiword(dims, words, alphatensor_f2):
     s = next(x for x in alphatensor_f2 if x.fmt.dims == dims) if dims == (3, 4, 5) else _naive(dims)
-    F = flip.to_bits(s, s.rank + 2, words if dims == (3, 4, 5) else None)
+    F = to_bits(s, s.rank + 2, words if dims == (3, 4, 5) else None)
     assert F.ndim == 3 and F.shape[2] == words
-    assert flip.from_bits(F, s.rank, s.fmt, {}).fingerprint() == s.fingerprint()
+    assert from_bits(F, s.rank, s.fmt, {}).fingerprint() == s.fingerprint()
 
 
 def _stepwise(words, steps=1500):
     """Fingerprints of a 3x3x3 walk after every single move, factors stored in `words` words."""
     s = _naive((3, 3, 3))
-    F = flip.to_bits(s, s.rank + 16, words)
+    F = to_bits(s, s.rank + 16, words)
     best, best_r = F.copy(), np.array([s.rank])
     rng, counters = np.array([np.uint64(5)], dtype=np.uint64), np.zeros(4, dtype=np.int64)
     r, seen = s.rank, []
     for _ in range(steps):
         r = flip_kernel.walk(F, r, 0, 1, 20, 2, best, best_r, rng, counters)
-        seen.append(flip.from_bits(F, r, s.fmt, {}).fingerprint())
+        seen.append(from_bits(F, r, s.fmt, {}).fingerprint())
     return seen, counters
 
 
@@ -61,15 +63,15 @@ def test_multiword_walk_makes_the_same_moves_as_single_word():
        steps=st.integers(1, 20000), plateau=st.sampled_from([0, 5, 200]))
 def test_every_intermediate_multiword_scheme_verifies(dims, seed, steps, plateau):
     s = _naive(dims)
-    F = flip.to_bits(s, s.rank + 16)
+    F = to_bits(s, s.rank + 16)
     assert F.ndim == 3
     best, best_r = F.copy(), np.array([s.rank])
     rng, counters = np.array([np.uint64(seed)], dtype=np.uint64), np.zeros(4, dtype=np.int64)
     r = s.rank
     for _ in range(3):
         r = flip_kernel.walk(F, r, 0, steps, plateau, 2, best, best_r, rng, counters)
-        assert flip.from_bits(F, r, s.fmt, {}).verify().ok
-        assert flip.from_bits(best, int(best_r[0]), s.fmt, {}).verify().ok
+        assert from_bits(F, r, s.fmt, {}).verify().ok
+        assert from_bits(best, int(best_r[0]), s.fmt, {}).verify().ok
     assert np.all(F[:, r:] == 0)
 
 
@@ -80,7 +82,7 @@ def test_solve_multiword_format_from_a_stored_scheme():
     large finds no reduction at all.)"""
     fmt = Format(9, 9, 9)
     start = flip_cyclic.cyclic_walk(fmt, None, None, None, None, 0)
-    s0 = flip.from_bits(start.best_bits(), start.start_rank, fmt, {})
+    s0 = from_bits(start.best_bits(), start.start_rank, fmt, {})
     assert s0.rank == 766 and s0.verify().ok
     res = solve("9x9x9", 734, method="flip", ring="gf2", seed=1, time_limit=120, start=s0)
     assert res.success and res.scheme.rank <= 734
@@ -103,7 +105,7 @@ def test_cyclic_walk_on_81_bit_factors_stays_valid_and_symmetric():
     for _ in range(3):
         state.advance(0, 200_000, 2000, 2, rng, counters)
         for bits in (state.live_bits(), state.best_bits()):
-            s = flip.from_bits(bits, bits.shape[1], Format(n, n, n), {})
+            s = from_bits(bits, bits.shape[1], Format(n, n, n), {})
             assert s.verify().ok
             flip_cyclic.orbits_of(bits, bits.shape[1])  # raises if not symmetric
     assert state.best_rank < start and counters[1] > 0
@@ -117,7 +119,7 @@ def test_cyclic_multiword_makes_the_same_moves_as_single_word():
         seen = []
         for _ in range(800):
             state.advance(0, 1, 10, 2, rng, counters)
-            seen.append(flip.from_bits(state.live_bits(), state.rank, Format(4, 4, 4), {}).fingerprint())
+            seen.append(from_bits(state.live_bits(), state.rank, Format(4, 4, 4), {}).fingerprint())
         return seen, counters
 
     one, counters = run(1)

@@ -78,12 +78,13 @@ def test_sigkill_and_resume_loses_nothing(tmp_path):
 def test_method_options_reach_every_slice_and_the_checkpoint(tmp_path):
     """flip.symmetry=cyclic: the portfolio's flip slices walk symmetric
     schemes (4x4x4 rank 49 in well under a second that way)."""
-    from decomp.solvers import flip, flip_cyclic
+    from decomp.solvers.flip import cyclic as flip_cyclic
+    from decomp.solvers.gf2.bits import to_bits
 
     res = search("4x4x4", 49, ring="gf2", methods=["flip"], workers=1, time_limit=120,
                  checkpoint=tmp_path / "ck", slice_seconds=30, options={"flip": {"symmetry": "cyclic"}})
     assert res.success and res.scheme.verify().ok and res.scheme.provenance.get("symmetry") == "cyclic"
-    flip_cyclic.orbits_of(flip.to_bits(res.scheme, res.scheme.rank), res.scheme.rank)
+    flip_cyclic.orbits_of(to_bits(res.scheme, res.scheme.rank), res.scheme.rank)
     assert SearchState.load(tmp_path / "ck").options == {"flip": {"symmetry": "cyclic"}}
 
 
@@ -94,11 +95,12 @@ def test_a_start_the_options_refuse_falls_back_to_the_method_s_own(tmp_path):
     from decomp.core.io import scheme_to_dict
     from decomp.core.render import parse_algorithm
     from decomp.portfolio import run_task
-    from decomp.solvers import flip, flip_cyclic
+    from decomp.solvers.flip import cyclic as flip_cyclic
+    from decomp.solvers.gf2.bits import to_bits
 
     laderman = parse_algorithm("3x3x3", LADERMAN).as_ring("gf2")
     with pytest.raises(DecompError):
-        flip_cyclic.orbits_of(flip.to_bits(laderman, 23), 23)  # asymmetric as written
+        flip_cyclic.orbits_of(to_bits(laderman, 23), 23)  # asymmetric as written
     out = run_task({"fmt": [3, 3, 3], "rank": 23, "ring": "gf2", "method": "flip", "seed": 1, "slice": 30,
                     "start": scheme_to_dict(laderman), "options": {"symmetry": "cyclic"}})
     assert "error" not in out and out["success"] and out["best_rank"] == 23

@@ -13,6 +13,7 @@ from decomp.core.errors import DecompError  # noqa: E402
 from decomp.core.formats import Format  # noqa: E402
 from decomp.core.render import parse_algorithm  # noqa: E402
 from decomp.core.rings import Ring  # noqa: E402
+from decomp.core.store import Catalogue  # noqa: E402
 from decomp.solvers.api import solve  # noqa: E402
 from decomp.solvers.rl.actions import ActionSpace  # noqa: E402
 from decomp.solvers.rl.checkpoint import CheckpointError  # noqa: E402
@@ -170,13 +171,20 @@ def test_tiny_agent_finds_2x2x2_rank_8_with_a_fixed_seed(tmp_path):
     cfg = config_for("2x2x2", "gf2", seed=0, dim=32, heads=2, torso_layers=2, policy_layers=1, quantiles=4,
                      batch=64, warmup_steps=1500, train_per_round=10, simulations=48, samples=32,
                      parallel_games=4, buffer=2000, explore_moves=3, lookahead=0.0, complete_games=0)
-    agent = Agent(cfg, device="cpu", results=tmp_path / "results")
-    best = agent.run(steps=1600, stop_rank=8)
+    agent = Agent(cfg, device="cpu")
+    catalogue = Catalogue(tmp_path / "results")
+    # the agent stores nothing itself: its caller keeps each new best it hands on
+    def keep(entry):
+        if entry["improved"] is not None:
+            catalogue.add(entry["improved"])
+        return False
+
+    best = agent.run(steps=1600, stop_rank=8, callback=keep)
     assert best is not None and best.rank <= 8 and best.verify().ok
     # a game cleared the tensor: no term comes from completing a residual
     assert best.provenance["method"] == "rl" and "completed_from_residual" not in best.provenance
     stored = list((tmp_path / "results").rglob("*.json"))
-    assert stored, "schemes found by games go to the catalogue"
+    assert stored, "schemes found by games reach the caller, which stores them"
 
 
 # -------------------------------------------------------- checkpoints, resume
@@ -224,8 +232,7 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
 # -------------------------------------------------------------------- solve
 def test_solve_rl_over_z_returns_a_verified_scheme(tmp_path):
     res = solve("2x2x2", 8, method="rl", ring="z", seed=0, time_limit=10,
-                **SOLVE_TINY,
-                results=str(tmp_path))
+                **SOLVE_TINY)
     # Rank 8 is the naive rank: the first game's completion reaches it at the latest.
     assert res.success and res.scheme.verify().ok and res.scheme.rank == res.best_rank <= 8
     assert res.extra["games"] > 0 and res.method == "rl"
@@ -234,7 +241,7 @@ def test_solve_rl_over_z_returns_a_verified_scheme(tmp_path):
 def test_solve_rl_over_zt_keeps_completion_terms_in_the_ring(tmp_path):
     assert Agent(config_for("2x2x2", "zt", **TINY), device="cpu").space.entry_limit == 1
     assert Agent(config_for("2x2x2", "z", **TINY), device="cpu").space.entry_limit is None
-    res = solve("2x2x2", 8, method="rl", ring="zt", seed=0, time_limit=10, **SOLVE_TINY, results=str(tmp_path))
+    res = solve("2x2x2", 8, method="rl", ring="zt", seed=0, time_limit=10, **SOLVE_TINY)
     assert res.success and res.scheme.ring is Ring.ZT and res.scheme.verify().ok
     assert np.abs(np.concatenate(res.scheme.factors, axis=1)).max() == 1
 
@@ -280,7 +287,7 @@ def test_rl_plays_a_named_target_and_the_scheme_is_for_that_target(tmp_path):
 
     target = parse_target("complex")
     res = solve(target, 3, method="rl", ring="gf2", seed=0, time_limit=120,
-                **dict(SOLVE_TINY, warmup_steps=200, train_per_round=20), results=str(tmp_path))
+                **dict(SOLVE_TINY, warmup_steps=200, train_per_round=20))
     assert res.success and res.scheme.fmt == target and res.scheme.rank == 3 and res.scheme.verify().ok
     assert res.extra["max_moves"] == 3             # the game ends at the rank asked for
 

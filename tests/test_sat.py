@@ -5,7 +5,7 @@ from pysat.solvers import Solver
 from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.render import parse_algorithm
-from decomp.solvers import sat
+from decomp.solvers.sat import solver as sat
 from known import STRASSEN
 
 
@@ -34,7 +34,7 @@ def test_known_scheme_satisfies_encoding_and_corrupted_does_not(alphatensor_f2):
 def test_xor_chunks_are_exact():
     from pysat.formula import IDPool
     from itertools import product
-    from decomp.solvers.sat_encoding import xor_clauses
+    from decomp.solvers.sat.encoding import xor_clauses
     for n in (1, 3, 4, 5, 9):
         for rhs in (0, 1):
             pool = IDPool()

@@ -10,15 +10,16 @@ from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
-from decomp.solvers import flip, flip_cyclic
-from decomp.solvers import sat_local as L
-from decomp.solvers.cyclic_ties import cyclic_ties
+from decomp.solvers.flip import cyclic as flip_cyclic
+from decomp.solvers.gf2.bits import to_bits
+from decomp.solvers.sat import local as L
+from decomp.solvers.cyclic import cyclic_ties
 
 
 def test_residual_is_zero_exactly_for_a_scheme():
     s = parse_algorithm("2x2x2", STRASSEN).as_ring("gf2")
     T = L.tensor_bits(s.fmt.tensor())
-    U, V, W = flip.to_bits(s, s.rank)
+    U, V, W = to_bits(s, s.rank)
     assert not L.residual(T, U, V, W).any()
     U[3] ^= np.uint64(1)  # one more product u[0]v w in the equations of row 0: |v_3| * |w_3| of them flip
     E = L.residual(T, U, V, W)
@@ -97,7 +98,7 @@ def test_local_search_completes_a_third_of_a_known_scheme(alphatensor_f2):
 # ------------------------------------------------ cyclic-symmetric schemes
 def _symmetric_counts(scheme, rank):
     """(orbits, terms x(x)x) of a GF(2) scheme; flip_cyclic.orbits_of raises if it is not symmetric."""
-    reps, fixed = flip_cyclic.orbits_of(flip.to_bits(scheme.as_ring("gf2"), rank), rank)
+    reps, fixed = flip_cyclic.orbits_of(to_bits(scheme.as_ring("gf2"), rank), rank)
     return len(reps), len(fixed)
 
 
@@ -156,7 +157,7 @@ def test_cyclic_cnf_holds_for_a_symmetric_scheme_and_not_a_changed_one():
     scheme from the local search, laid out as cyclic_ties says."""
     from pysat.solvers import Solver
 
-    from decomp.solvers import sat
+    from decomp.solvers.sat import solver as sat
 
     fmt = Format(3, 3, 3)
     factors, _ = L.find(fmt, 23, 1, 0.02, 0, 10**7, lambda state: state["steps"] > 10**8, symmetric=2)

@@ -134,7 +134,7 @@ def _sandwich_mod2(s: Scheme, X, Y, Z) -> tuple:
 @lru_cache(maxsize=None)
 def _inv2_cached(key: bytes, k: int):
     M = np.frombuffer(key, dtype=np.int64).reshape(k, k)
-    return sym._inverse(M, Ring.GF2).astype(np.int64)
+    return sym.inverse_matrix(M, Ring.GF2).astype(np.int64)
 
 
 def _inv2(M):

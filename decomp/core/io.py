@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pickle
-import tempfile
 import zipfile
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DecompError, FileFormatError
+from .files import atomic_write_bytes, read_bytes
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
@@ -31,29 +30,6 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_ALPHATENSOR = (DATA_DIR / "alphatensor" / "factorizations_f2.npz",
                        DATA_DIR / "alphatensor" / "factorizations_r.npz")
 _KNOWN_FIELDS = {"schema", "format", "target", "ring", "rank", "U", "V", "W", "provenance"}
-# Refuse absurd files before reading them into memory.
-MAX_FILE_BYTES = 256 << 20
-
-
-# --------------------------------------------------------------------- atomic
-def atomic_write_bytes(path: "str | Path", data: bytes) -> None:
-    """Write via a temp file in the same folder + rename: a reader (or a
-    crash) sees the old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # ---------------------------------------------------------------- native JSON
@@ -161,7 +137,7 @@ def _matrix(rows: list, nrows: int, name: str, where: str) -> np.ndarray:
 
 def read_json(path: "str | Path", verify: bool = True) -> Scheme:
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -172,20 +148,6 @@ def read_json(path: "str | Path", verify: bool = True) -> Scheme:
 def write_json(scheme: Scheme, path: "str | Path") -> None:
     scheme.require_valid()
     atomic_write_bytes(path, scheme_to_json(scheme).encode())
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileFormatError(f"{path}: file too large ({size} bytes)")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory, expected a file") from None
-    except PermissionError:
-        raise FileFormatError(f"{path}: permission denied") from None
 
 
 # ------------------------------------------------------------ AlphaTensor npz
@@ -270,7 +232,7 @@ def read_alphatensor(path: "str | Path", ring: "str | None" = None) -> list[Sche
     gf2; integers -> z; halves/eighths -> q.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         names = archive.namelist()
@@ -359,7 +321,16 @@ def read_schemes(path: "str | Path") -> list[Scheme]:
         return read_alphatensor(path)
     if path.suffix.lower() == ".json":
         return [read_json(path)]
-    head = _read_bytes(path)[:4]
+    head = read_bytes(path)[:4]
     if head.startswith(b"PK"):
         return read_alphatensor(path)
     return [read_json(path)]
+
+
+def read_scheme_for(path: "str | Path", fmt) -> Scheme:
+    """The first scheme of a file (native JSON or npz) for `fmt`, or a
+    one-line error."""
+    s = next((x for x in read_schemes(path) if x.fmt == fmt), None)
+    if s is None:
+        raise DecompError(f"{path} holds no scheme for {fmt}")
+    return s

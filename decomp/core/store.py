@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .errors import DecompError, SchemeError
 from .formats import Format
-from .io import atomic_write_bytes, read_json, scheme_to_json
+from .files import atomic_write_bytes
+from .io import read_json, scheme_to_json
 from .rings import Ring, implies
 from .scheme import Scheme
 from .targets import Target, parse_format_or_target, parse_target
@@ -65,6 +66,10 @@ def _entry_order(e: "Entry"):
     if isinstance(e.fmt, Target):
         return (1, (0, 0, 0), e.fmt.name, e.ring.value, e.rank, e.path.name)
     return (0, e.fmt.dims, "", e.ring.value, e.rank, e.path.name)
+
+
+def _is_file_target(fmt) -> bool:
+    return isinstance(fmt, Target) and fmt.kind == "file"
 
 
 def default_root() -> Path:
@@ -142,6 +147,44 @@ class Catalogue:
         ranks = [e.rank for e in self.entries(fmt, ring)]
         return min(ranks) if ranks else None
 
+    # -------------------------------------------------------------- queries
+    def summary(self) -> list[dict]:
+        """Per format and ring (as stored): how many schemes, the best rank.
+        From the file names alone; nothing is read."""
+        groups: dict = {}
+        for e in self.entries():
+            groups.setdefault((e.fmt, e.ring), []).append(e.rank)
+        return [{"format": f, "ring": r, "count": len(v), "best_rank": min(v)} for (f, r), v in groups.items()]
+
+    def ranked(self, fmt, ring=None) -> tuple[list[tuple[Path, Scheme]], list[tuple[Path, str]]]:
+        """The stored schemes of a format (verified), best first: lowest rank,
+        then z before other rings, then fewest non-zeros; and the files that
+        failed to load, with why."""
+        report = self.load(fmt, ring)
+        order = sorted(report.schemes, key=lambda ps: (ps[1].rank, ps[1].ring is not Ring.Z, ps[1].nnz))
+        return order, report.errors
+
+    def exact_schemes(self, fmt, rank: int | None = None) -> list[Scheme]:
+        """Stored schemes over z, zt or q (the ones code can run), of at most
+        `rank` products when given."""
+        out = [s for _, s in self.load(fmt).schemes if s.ring is not Ring.GF2]
+        return [s for s in out if rank is None or s.rank <= rank]
+
+    def best_exact(self, fmt, rank: int | None = None) -> Scheme:
+        """The lowest-rank stored scheme over z, zt or q (fewest additions
+        among equals), or a one-line error that says what is missing."""
+        candidates = self.exact_schemes(fmt, rank)
+        if not candidates:
+            raise DecompError(f"no stored scheme over z or q for {fmt}" + (f" with rank <= {rank}" if rank else "")
+                              + f" in {self.root} (GF(2) schemes must be lifted first)")
+        return min(candidates, key=lambda s: (s.rank, s.additions))
+
+    def storing(self, then=None) -> "StoringCallback":
+        """A solve() callback that adds every improved scheme a SolveState
+        carries to this catalogue, then asks `then` (if given) whether to
+        stop: how a caller keeps what a long run finds as it finds it."""
+        return StoringCallback(self, then)
+
     # -------------------------------------------------------------- writing
     def path_for(self, s: Scheme) -> Path:
         return self.root / _dirname(s.fmt) / s.ring.value / f"r{s.rank:04d}-{s.fingerprint()[:16]}.json"
@@ -162,7 +205,7 @@ class Catalogue:
         Raises SchemeError for an invalid scheme: nothing unverified is written.
         """
         s.require_valid()
-        if isinstance(s.fmt, Target) and s.fmt.kind == "file":
+        if _is_file_target(s.fmt):
             raise DecompError("schemes for file targets are not kept in the catalogue; write them with --out")
         path = self.path_for(s)
         with self._locked():
@@ -192,3 +235,18 @@ class Catalogue:
             if self._readable(e.path):
                 return e.rank
         return None
+
+
+class StoringCallback:
+    """See Catalogue.storing. `added` holds the paths this run wrote, so the
+    caller can tell its own additions from schemes stored before."""
+
+    def __init__(self, catalogue: Catalogue, then=None):
+        self.catalogue, self.then, self.added = catalogue, then, set()
+
+    def __call__(self, state) -> bool:
+        if state.improved is not None and not _is_file_target(state.improved.fmt):
+            outcome = self.catalogue.add(state.improved)
+            if outcome.added:
+                self.added.add(outcome.path)
+        return bool(self.then(state)) if self.then is not None else False

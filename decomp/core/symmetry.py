@@ -66,7 +66,7 @@ def permute_terms(s: Scheme, order) -> Scheme:
 
 
 # ------------------------------------------------------------- sandwiching
-def _inverse(M, ring: Ring) -> np.ndarray:
+def inverse_matrix(M, ring: Ring) -> np.ndarray:
     """Exact inverse: mod 2 for gf2, else over Q (integral checked by caller)."""
     M = np.asarray(M, dtype=object)
     k = M.shape[0]
@@ -108,7 +108,7 @@ def sandwich(s: Scheme, X, Y, Z) -> Scheme:
     for name, M, k in (("X", X, n), ("Y", Y, m), ("Z", Z, p)):
         if M.shape != (k, k):
             raise SchemeError(f"{name} must be {k}x{k} for {s.fmt}, got {M.shape}")
-    inv = {name: _inverse(M, s.ring) for name, M in (("X", X), ("Y", Y), ("Z", Z))}
+    inv = {name: inverse_matrix(M, s.ring) for name, M in (("X", X), ("Y", Y), ("Z", Z))}
     if s.ring in (Ring.Z, Ring.ZT):
         for name, M in inv.items():
             if any(isinstance(v, Fraction) for v in M.ravel()):

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DecompError, FileFormatError
+from .files import atomic_write_bytes, read_bytes
+from .formats import Format
 
 MAX_TARGET_ENTRIES = 1 << 20
 
@@ -111,8 +113,6 @@ def parse_format_or_target(value):
     """A Format or Target passes through; text with digits before any ':'
     ('3x4x5', '<3,4,5>') is a format, other text ('complex', 'poly:4',
     'target-poly-4') a built-in target."""
-    from .formats import Format
-
     if isinstance(value, (Format, Target)):
         return value
     if isinstance(value, str) and not any(ch.isdigit() for ch in value.split(":")[0]):
@@ -254,14 +254,7 @@ def read_target(path) -> Target:
     """A target from JSON ({"shape", "entries"} or {"dense"}) or npz (one
     integer array 'T'; no pickle)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory") from None
-    if len(raw) > 64 << 20:
-        raise FileFormatError(f"{path}: file too large")
+    raw = read_bytes(path, 64 << 20)
     if path.suffix.lower() == ".npz" or raw[:2] == b"PK":
         import io
 
@@ -286,6 +279,4 @@ def read_target(path) -> Target:
 
 
 def write_target(target: Target, path) -> None:
-    from .io import atomic_write_bytes
-
     atomic_write_bytes(path, json.dumps(target.to_dict()).encode())

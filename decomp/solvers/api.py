@@ -1,17 +1,34 @@
 """One front door for every solver: solve(fmt, rank, method=...).
 
-Modelled on scipy.optimize.minimize: a METHODS registry of private solver
-functions with one signature, dispatched by name, returning one SolveResult.
-The front door re-verifies whatever a solver returns with core's checker, so
-no solver can certify its own output.
+Modelled on scipy.optimize.minimize: a METHODS registry of solver functions
+`run(problem, **options)` with one shape, dispatched by name, returning one
+SolveResult. A method's options and their defaults are the keyword
+parameters of its run(): there is no second list to drift from it. The
+front door re-verifies whatever a solver returns with core's checker, so no
+solver can certify its own output, and no solver writes the catalogue: the
+caller (CLI, portfolio) stores what it is given.
+
+Three rules every solver follows through the Problem it receives:
+- seed: a whole number, always. None asks for fresh entropy, which the front
+  door draws once and records (Problem.seed, SolveResult.seed, provenance),
+  so any run can be repeated. Workers get SeedSequence(seed).spawn(n).
+- deadline: one absolute time on the monotonic clock (inf without a limit);
+  solvers and their workers compare against it, never against durations.
+- callback(SolveState) -> bool: typed, frozen progress reports from every
+  solver, walkers in worker processes included; True stops the run.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import inspect
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+import numpy as np
 
 from ..core.errors import DecompError, MissingDependencyError
 from ..core.formats import Format
@@ -19,6 +36,10 @@ from ..core.io import scheme_to_dict
 from ..core.rings import Ring
 from ..core.scheme import Scheme
 from ..core.targets import Target, parse_format_or_target
+
+# Seeds are kept below 2^63 so that every consumer (numpy, torch, numba's
+# uint64 kernels, JSON readers) takes them as they are.
+SEED_BITS = 63
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class SolveResult:
     status: 'found' | 'not_found' | 'infeasible' (proved impossible) |
     'time_limit' | 'interrupted' | 'rejected' (solver output failed the checker).
     history: (seconds since start, best rank so far) pairs.
+    seed: the seed the run used (drawn fresh when none was given).
     """
 
     success: bool
@@ -39,6 +61,7 @@ class SolveResult:
     wall_time: float = 0.0
     method: str = ""
     extra: dict = field(default_factory=dict)
+    seed: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +69,7 @@ class SolveResult:
             "status": self.status,
             "message": self.message,
             "method": self.method,
+            "seed": self.seed,
             "best_rank": self.best_rank,
             "wall_time": round(self.wall_time, 6),
             "history": [list(h) for h in self.history],
@@ -54,80 +78,128 @@ class SolveResult:
         }
 
 
-def whole_option(method: str, name: str, value, least: int = 0) -> int:
-    """A whole-number method option (from -o name=value), or a one-line error."""
-    try:
-        n = int(value)
-        whole = n == float(value)
-    except (TypeError, ValueError, OverflowError):
-        whole = False
-    if not whole or n < least:
-        raise DecompError(f"{method} option {name} must be a whole number >= {least}, not {value!r}")
-    return n
+@dataclass(frozen=True)
+class SolveState:
+    """One progress report, the callback's only argument.
+
+    method: the reporting method; seconds: since solve() began;
+    rank: the rank of the point the search is at (a walk's scheme, a fit's
+    rank), or None; best_rank: the lowest rank reached so far, or None;
+    walker: which of several walkers reported (flip), None for a single one;
+    improved: a verified scheme when this report brings a new best (the
+    caller may store it; a solver never does); counters: the method's own
+    numbers (flips, conflicts, restarts, games, ...), read-only.
+    """
+
+    method: str
+    seconds: float
+    rank: int | None = None
+    best_rank: int | None = None
+    walker: int | None = None
+    improved: Scheme | None = None
+    counters: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "counters", MappingProxyType(dict(self.counters)))
 
 
-def number_option(method: str, name: str, value, low: float, high: float = float("inf")) -> float:
-    """A real-number method option within [low, high], or a one-line error."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = float("nan")
-    if not low <= x <= high:  # also refuses nan
-        span = f"at least {low}" if high == float("inf") else f"within [{low}, {high}]"
-        raise DecompError(f"{method} option {name} must be a number {span}, not {value!r}")
-    return x
+Callback = Callable[[SolveState], bool]
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    if hasattr(obj, "item"):
-        return obj.item()
-    return str(obj)
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy."""
+    return int(np.random.SeedSequence().entropy) % (1 << SEED_BITS)
+
+
+def checked_seed(seed) -> int:
+    """seed as a whole number >= 0; None draws a fresh one."""
+    if seed is None:
+        return fresh_seed()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DecompError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed) % (1 << SEED_BITS)
+
+
+def spawned_seed(seed: int, index: int) -> int:
+    """The seed of worker `index` of a run seeded with `seed`: the state of
+    SeedSequence(seed).spawn(...)[index], so workers draw independent streams."""
+    child = np.random.SeedSequence(int(seed), spawn_key=(int(index),))
+    return int(child.generate_state(1, np.uint64)[0]) >> (64 - SEED_BITS)
+
+
+def spawn_seeds(seed: int, count: int) -> list[int]:
+    """Independent seeds for `count` workers of one run (SeedSequence.spawn)."""
+    return [spawned_seed(seed, k) for k in range(count)]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """The validated request every solver function receives."""
+    """The validated request every solver function receives.
+
+    seed: a whole number (see the module's rules); deadline: monotonic
+    time at which to stop (inf: no limit); started: monotonic time of the
+    call."""
 
     fmt: "Format | Target"
     rank: int
     ring: Ring
-    seed: int | None
-    time_limit: float | None
-    callback: Callable[[dict], bool] | None
-    start: float
+    seed: int
+    deadline: float
+    callback: Callback | None
+    started: float
+    method: str = ""
+
+    @property
+    def limited(self) -> bool:
+        return self.deadline != float("inf")
 
     def time_left(self) -> float:
-        if self.time_limit is None:
-            return float("inf")
-        return self.time_limit - (time.monotonic() - self.start)
+        return self.deadline - time.monotonic()
 
-    def should_stop(self, state: dict) -> bool:
-        """True when time is up or the callback asks to stop."""
-        if self.time_left() <= 0:
-            return True
-        return bool(self.callback and self.callback(state))
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def worker_seeds(self, count: int) -> list[int]:
+        return spawn_seeds(self.seed, count)
+
+    def provenance(self, **more) -> dict:
+        """The provenance of a scheme found now: method, seed, seconds, more."""
+        return {"method": self.method, "seed": self.seed, "seconds": round(self.elapsed(), 3), **more}
+
+    def stop_reason(self) -> str:
+        """Why a run that did not reach the rank ended: the clock or the caller."""
+        return "time_limit" if self.time_left() <= 0 else "interrupted"
+
+    def report(self, rank=None, best_rank=None, walker=None, improved: Scheme | None = None, **counters) -> bool:
+        """Send a SolveState to the callback. True when the run must stop:
+        time is up or the callback asks. An improved scheme that fails the
+        exact check is not passed on."""
+        if self.callback is not None:
+            if improved is not None and not improved.verify().ok:
+                improved = None
+            state = SolveState(self.method, self.elapsed(), rank, best_rank, walker, improved, counters)
+            if self.callback(state):
+                return True
+        return self.time_left() <= 0
 
 
 @dataclass(frozen=True)
 class Method:
-    """A registered solver: module path of `run(problem, **options)`, its
-    options with defaults, the rings it handles, the extra it needs."""
+    """A registered solver: the module holding its `run(problem, **options)`,
+    the rings it handles, the extra and the modules it needs."""
 
     name: str
     module: str
-    options: dict
     rings: tuple[Ring, ...]
     extra: str | None = None
+    requires: tuple[str, ...] = ()
     summary: str = ""
 
     def load(self) -> Callable:
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
         try:
+            if missing:
+                raise ModuleNotFoundError(name=missing[0])
             mod = importlib.import_module(self.module)
         except ImportError as exc:
             if self.extra:
@@ -137,6 +209,13 @@ class Method:
                 ) from None
             raise
         return mod.run
+
+    @property
+    def options(self) -> dict:
+        """Option name -> default, read from run()'s signature."""
+        params = list(inspect.signature(self.load()).parameters.values())[1:]  # after `problem`
+        return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY
+                or p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD}
 
 
 METHODS: dict[str, Method] = {}
@@ -153,17 +232,18 @@ def solve(
     ring="gf2",
     seed: int | None = None,
     time_limit: float | None = None,
-    callback: Callable[[dict], bool] | None = None,
+    callback: Callback | None = None,
     **options: Any,
 ) -> SolveResult:
     """Look for a scheme of rank <= `rank` for `fmt` over `ring`."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: valid methods are {', '.join(sorted(METHODS))}")
     spec = METHODS[method]
-    unknown = sorted(set(options) - set(spec.options))
+    valid = spec.options
+    unknown = sorted(set(options) - set(valid))
     if unknown:
-        valid = ", ".join(sorted(spec.options)) or "(none)"
-        raise TypeError(f"unknown option(s) {', '.join(unknown)} for method {method!r}: valid options are {valid}")
+        names = ", ".join(sorted(valid)) or "(none)"
+        raise TypeError(f"unknown option(s) {', '.join(unknown)} for method {method!r}: valid options are {names}")
     fmt = parse_format_or_target(fmt)
     ring = Ring.parse(ring)
     if ring not in spec.rings:
@@ -180,14 +260,14 @@ def solve(
             f"{'max(nm, mp, pn)' if isinstance(fmt, Format) else 'the largest flattening rank'} = "
             f"{fmt.rank_lower_bound} products"
         )
-    if time_limit is not None and time_limit <= 0:
+    if time_limit is not None and not time_limit > 0:
         raise DecompError(f"time limit must be positive, got {time_limit}")
+    seed = checked_seed(seed)
     run = spec.load()
-    opts = dict(spec.options)
-    opts.update(options)
     start = time.monotonic()
-    problem = Problem(fmt, rank, ring, seed, time_limit, callback, start)
-    raw = run(problem, **opts)
+    deadline = start + time_limit if time_limit is not None else float("inf")
+    problem = Problem(fmt, rank, ring, seed, deadline, callback, start, method)
+    raw = run(problem, **options)
     return _checked(raw, problem, method, time.monotonic() - start)
 
 
@@ -199,7 +279,7 @@ def _checked(res: SolveResult, problem: Problem, method: str, wall: float) -> So
         report = scheme.verify()
         if not report.ok or scheme.fmt != problem.fmt:
             return SolveResult(False, "rejected", f"solver output failed the exact check: {report}",
-                               None, None, res.history, wall, method, res.extra)
+                               None, None, res.history, wall, method, res.extra, problem.seed)
         reached = scheme.rank <= problem.rank
         success = reached
         if reached and status not in ("found",):
@@ -209,37 +289,33 @@ def _checked(res: SolveResult, problem: Problem, method: str, wall: float) -> So
         message = "solver claimed success without a scheme"
     return SolveResult(success, status, message, scheme,
                        scheme.rank if scheme is not None else res.best_rank,
-                       res.history, wall, method, res.extra)
+                       res.history, wall, method, res.extra, problem.seed)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    if hasattr(obj, "item"):
+        return obj.item()
+    return str(obj)
 
 
 # ------------------------------------------------------------------ registry
+# Options are not listed here: each method's run() signature is the one place.
 _ALL_RINGS = (Ring.Z, Ring.Q, Ring.GF2, Ring.ZT)
 
-register(Method("flip", "decomp.solvers.flip",
-                {"start": "naive", "workers": 1, "plateau": 20_000, "plus_margin": 2, "chunk": 200_000,
-                 "max_flips": None, "lift": None, "results": None, "walkers": None,
-                 "restart_flips": None, "symmetry": "none", "parts": None, "fixed_terms": None,
-                 "search": "walk", "pool": 4, "path": 20_000, "path_max": 50_000_000},
-                (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
+register(Method("flip", "decomp.solvers.flip.solver", (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
                 summary="flip-graph random walks over GF(2), plus transitions, lifting to Z"))
-register(Method("sat", "decomp.solvers.sat",
-                {"solver": "cadical195", "symmetry": True, "known": None, "fix_fraction": 1 / 3,
-                 "max_factor_nnz": None, "conflicts": None, "lift": None, "proof": None, "chunk": 4,
-                 "noise": 0.02, "tabu": 0, "restart_steps": 10_000_000, "fixed_terms": None},
-                (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
+register(Method("sat", "decomp.solvers.sat.solver", (Ring.GF2, Ring.Z, Ring.ZT, Ring.Q),
                 summary="Brent equations as CNF over GF(2) with python-sat; UNSAT proves impossibility"))
-register(Method("als", "decomp.solvers.als",
-                {"restarts": 20, "max_iter": 3000, "tol": 1e-12, "regularisation": (1e-2, 1e-3, 1e-4, 0.0),
-                 "coefficients": None, "fit_tol": 1e-6, "max_norm": 1e3, "backend": "numpy",
-                 "keep_going": False, "symmetry": "none", "fixed_terms": None},
-                (Ring.Z, Ring.ZT, Ring.Q),
+register(Method("als", "decomp.solvers.als.solver", (Ring.Z, Ring.ZT, Ring.Q),
                 summary="tensorly CP-ALS with regularisation schedule, snapped to exact coefficients"))
-register(Method("rl", "decomp.solvers.rl.solver",
-                {"checkpoint": None, "out": None, "device": "auto", "results": None, "max_moves": None,
-                 "coefficients": None, "simulations": None, "samples": None, "parallel_games": None,
-                 "warmup_steps": None, "train_per_round": None, "explore_moves": None, "dim": None,
-                 "torso_layers": None, "batch": None, "lr": None, "lookahead": None, "complete_games": None},
-                (Ring.GF2, Ring.Z, Ring.ZT), extra="rl",
+register(Method("rl", "decomp.solvers.rl.solver", (Ring.GF2, Ring.Z, Ring.ZT), extra="rl",
+                requires=("torch", "safetensors"),
                 summary="AlphaTensor-style TensorGame agent: network + sampled MCTS, trained by self-play"))
-register(Method("naive", "decomp.solvers.naive", {}, _ALL_RINGS,
+register(Method("naive", "decomp.solvers.naive", _ALL_RINGS,
                 summary="the standard algorithm with n*m*p products"))

@@ -8,9 +8,9 @@ from .api import Problem, SolveResult
 
 def run(problem: Problem) -> SolveResult:
     fmt = problem.fmt
-    scheme = Scheme(fmt, *fmt.naive_factors(), ring=problem.ring,
-                    provenance={"method": "naive", "seed": problem.seed})
+    scheme = Scheme(fmt, *fmt.naive_factors(), ring=problem.ring, provenance=problem.provenance())
     scheme.require_valid()
+    problem.report(rank=scheme.rank, best_rank=scheme.rank, improved=scheme)
     if scheme.rank <= problem.rank:
         return SolveResult(True, "found", f"standard algorithm, rank {scheme.rank}", scheme, scheme.rank,
                            [(0.0, scheme.rank)], method="naive")

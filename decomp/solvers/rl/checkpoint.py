@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import DecompError
-from ...core.io import atomic_write_bytes
+from ...core.files import atomic_write_bytes
 
 SCHEMA = "decomp.rl-checkpoint/1"
 CONFIG = "config.json"

@@ -79,7 +79,7 @@ def near_integral_columns(A: np.ndarray) -> np.ndarray:
     return (np.abs(grid - np.rint(grid)) < 1e-4).all(axis=1)
 
 
-def _primitive(vec: np.ndarray) -> np.ndarray | None:
+def primitive_vector(vec: np.ndarray) -> np.ndarray | None:
     """The primitive integer vector along a float vector (its largest entry
     positive), if its entries' ratios have denominators of at most
     MAX_DENOMINATOR: scaled to a largest entry of 1, such a vector is a
@@ -119,7 +119,7 @@ def _integral_terms(S: np.ndarray, U: np.ndarray) -> np.ndarray | None:
     """Given the mode-0 factors (floats), the exact integral terms or None."""
     a, b, c = S.shape
     r = U.shape[1]
-    us = [_primitive(U[:, i]) for i in range(r)]
+    us = [primitive_vector(U[:, i]) for i in range(r)]
     if any(u is None for u in us):
         return None
     Uint = np.array(us, dtype=np.float64).T
@@ -130,7 +130,7 @@ def _integral_terms(S: np.ndarray, U: np.ndarray) -> np.ndarray | None:
         left, sing, _ = np.linalg.svd(piece)
         if len(sing) > 1 and sing[1] > 1e-6 * max(1.0, sing[0]):
             return None                                    # not rank one: no such term
-        vs.append(_primitive(left[:, 0]))
+        vs.append(primitive_vector(left[:, 0]))
     if any(v is None for v in vs):
         return None
     # With u and v primitive, an integral term u (x) v (x) w needs w integral.

@@ -36,7 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .jennrich import (COMPLEX, SINGULAR, TOLERANCE, _primitive, batched_flattening_ranks, core_in_spans,
+from .jennrich import (COMPLEX, SINGULAR, TOLERANCE, primitive_vector, batched_flattening_ranks, core_in_spans,
                        in_mode_order, jennrich_terms, near_integral_columns, residual_cache)
 
 # Entries of the guessed directions, and the longest mode they are guessed
@@ -183,7 +183,7 @@ def _peeled_factors(U, V, parts, mode_length: int):
             choices.append((p + t * q, rr + ss / t))
     out = []
     for uf, vf in choices:
-        u = _primitive(uf)
+        u = primitive_vector(uf)
         if u is None:
             continue
         # uf (x) vf = u (x) (s vf), s the scale between uf and u.
@@ -203,7 +203,7 @@ def _factor_basis(spaces, Ubasis: np.ndarray):
     for g, (_, basis) in enumerate(spaces):
         vecs = Ubasis @ basis
         if vecs.shape[1] == 1:
-            vec = _primitive(vecs[:, 0])
+            vec = primitive_vector(vecs[:, 0])
             if vec is None:
                 return None
             vecs = vec[:, None].astype(np.float64)

@@ -21,9 +21,8 @@ from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.rings import Ring
 from ...core.scheme import Scheme
-from ...core.store import Catalogue
 from ...core.targets import Target, parse_format_or_target, target_from_dict
-from ..api import number_option, whole_option
+from ..options import number_option, whole_option
 from . import checkpoint
 from .actions import ActionSpace, default_coefficients
 from .completion import best_completion
@@ -140,7 +139,7 @@ def _device(device: str | None) -> str:
 class Agent:
     """Network, optimizer, replay buffer and counters for one target and ring."""
 
-    def __init__(self, config: TrainConfig, device: str | None = None, results=None):
+    def __init__(self, config: TrainConfig, device: str | None = None):
         import torch
 
         from .network import NetConfig, TensorNet
@@ -174,7 +173,7 @@ class Agent:
         self.torch_rng.manual_seed(config.seed)
         self.buffer = ReplayBuffer(config.buffer, self.space, config.history)
         self.target = self.fmt.tensor() % 2 if self.ring is Ring.GF2 else self.fmt.tensor()
-        self.catalogue = Catalogue(results) if results else None
+        self.unreported: Scheme | None = None  # a new best the next log entry hands on (it stores nothing)
         self.step = 0
         self.games = 0
         self.seconds = 0.0
@@ -190,7 +189,9 @@ class Agent:
             parts.append(augment(self.rng, self.buffer.sample(self.rng, n_replay), self.space))
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def train_steps(self, steps: int) -> dict:
+    def train_steps(self, steps: int, should_stop=None) -> dict:
+        """Up to `steps` gradient steps, fewer when should_stop() says so
+        (checked before each step: a 3x3x3 step takes about 0.5 s)."""
         import torch
         from torch.nn import functional as F_
 
@@ -198,7 +199,11 @@ class Agent:
 
         self.model.train()
         totals = {"policy_loss": 0.0, "value_loss": 0.0}
+        done = 0
         for _ in range(steps):
+            if should_stop is not None and should_stop():
+                break
+            done += 1
             b = self._batch(self.config.batch)
             dev = self.device
             res = torch.as_tensor(b["residual"], dtype=torch.float32, device=dev)
@@ -218,7 +223,7 @@ class Agent:
             self.step += 1
             totals["policy_loss"] += p_loss.item()
             totals["value_loss"] += v_loss.item()
-        return {k: v / max(1, steps) for k, v in totals.items()}
+        return {k: v / max(1, done) for k, v in totals.items()} if done else {}
 
     # ----------------------------------------------------------- self-play
     def evaluator(self, samples: int | None = None, complete_at: int | None = None) -> NetworkEvaluator:
@@ -280,36 +285,39 @@ class Agent:
             self.best = scheme
         self.first_found.setdefault(scheme.rank, {"games": self.games, "seconds": round(self.seconds, 3),
                                                   "step": self.step})
-        if self.catalogue is not None and scheme.rank <= self.best.rank:
-            self.catalogue.add(scheme)
+        if scheme is self.best:
+            self.unreported = scheme
 
     # ---------------------------------------------------------------- loop
-    def run(self, steps: int | None = None, time_limit: float | None = None, stop_rank: int | None = None,
+    def run(self, steps: int | None = None, deadline: float | None = None, stop_rank: int | None = None,
             callback=None, out=None, checkpoint_every: float = 300.0, log_path=None) -> Scheme | None:
-        """Train and play until `steps` gradient steps, the time limit, a
-        scheme of rank <= stop_rank, or the callback asks to stop."""
+        """Train and play until `steps` gradient steps, the deadline
+        (time.monotonic()), a scheme of rank <= stop_rank, or the callback
+        asks to stop. The callback gets each log entry (a dict), with the
+        new best scheme under "improved" when there is one."""
         c = self.config
         t0 = time.monotonic() - self.seconds          # seconds add up across resumes
-        call_start = last_save = time.monotonic()
+        last_save = time.monotonic()
 
         def out_of_time() -> bool:
-            return time_limit is not None and time.monotonic() - call_start >= time_limit
+            return deadline is not None and time.monotonic() >= deadline
 
         # Warm-up in slices of 100 steps (one log line each), never past `steps`.
         warm_until = c.warmup_steps if steps is None else min(c.warmup_steps, steps)
-        while self.step < warm_until and not out_of_time():
-            self._record(self.train_steps(min(100, warm_until - self.step)), t0, log_path, callback)
-        while True:
+        stopped = False                               # the callback asked to stop
+        while self.step < warm_until and not out_of_time() and not stopped:
+            stopped = self._record(self.train_steps(min(100, warm_until - self.step), out_of_time), t0, log_path,
+                                   callback)
+        while not stopped:
             done = stop_rank is not None and self.best is not None and self.best.rank <= stop_rank
             if done or out_of_time() or (steps is not None and self.step >= steps):
                 break
             n = c.train_per_round if steps is None else min(c.train_per_round, steps - self.step)
-            losses = self.train_steps(n) if n > 0 else {}
+            losses = self.train_steps(n, out_of_time) if n > 0 else {}
             for scheme in self.self_play(stop_rank, should_stop=out_of_time):
                 self.seconds = time.monotonic() - t0
                 self._keep(scheme)
-            if self._record(losses, t0, log_path, callback):
-                break
+            stopped = self._record(losses, t0, log_path, callback)
             if out is not None and time.monotonic() - last_save >= checkpoint_every:
                 self.save(out)
                 last_save = time.monotonic()
@@ -326,7 +334,8 @@ class Agent:
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "a") as fh:
                 fh.write(json.dumps(entry) + "\n")
-        return bool(callback and callback(dict(entry, rank=entry["best_rank"])))
+        improved, self.unreported = self.unreported, None
+        return bool(callback and callback(dict(entry, rank=entry["best_rank"], improved=improved)))
 
     # ---------------------------------------------------------- persistence
     def meta(self) -> dict:
@@ -347,11 +356,11 @@ class Agent:
                                self.torch_rng.get_state())
 
     @classmethod
-    def load(cls, directory, device: str | None = None, results=None, overrides: dict | None = None) -> "Agent":
+    def load(cls, directory, device: str | None = None, overrides: dict | None = None) -> "Agent":
         meta = checkpoint.read_meta(directory)
         try:
             config = TrainConfig.from_dict(dict(meta.get("train", {}), **(overrides or {})))
-            agent = cls(config, device=device, results=results)
+            agent = cls(config, device=device)
         except (TypeError, ValueError) as exc:
             raise checkpoint.CheckpointError(f"checkpoint {directory}: bad training settings: {exc}") from None
         meta, buffer, rng = checkpoint.load(directory, agent.model, agent.optimizer)

@@ -5,7 +5,8 @@ schemes whose terms rotate into each other form a much smaller search space
 (Ballard, Ikenmeyer, Landsberg & Ryder; Moosbauer & Poole's flip walks): s
 terms x(x)x and orbits of three terms (a,b,c), (b,c,a), (c,a,b), a third of
 the unknowns. The sat solvers (CNF and local search) and the ALS fit share
-this layout of the terms and the count s.
+this layout of the terms and the count s, and the flip walk (flip/cyclic.py)
+its start partitions. Plain numpy: the ALS fit loads without numba.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import numpy as np
 
 from ..core.errors import DecompError
 from ..core.formats import Format
-from . import flip_cyclic
-from .api import whole_option
+from .options import whole_option
 
 
 def plain_ties(rank: int):
@@ -58,11 +58,52 @@ def symmetric_terms(method: str, fmt, rank: int, fixed_terms) -> int:
     target (3x3x3 rank 23: 2)."""
     if not isinstance(fmt, Format):
         raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
-    n = flip_cyclic.check_square(fmt)
+    n = check_square(fmt)
     if fixed_terms is None:
-        return flip_cyclic.default_fixed(n, rank)
+        return default_fixed(n, rank)
     s = whole_option(method, "fixed_terms", fixed_terms, 0)
     if s > rank or (rank - s) % 3:
         raise DecompError(f"cyclic symmetry: rank {rank} minus fixed_terms={s} must be a multiple of 3 "
                           f"and not negative")
     return s
+
+
+def check_square(fmt: Format) -> int:
+    n, m, p = fmt.dims
+    if not n == m == p:
+        raise DecompError(f"cyclic symmetry needs a square format <n,n,n>, not {fmt}")
+    return n
+
+
+def balanced_parts(n: int, count: int) -> list[list[int]]:
+    """0..n-1 split into `count` runs of consecutive indices, sizes differing by at most one."""
+    if not 1 <= count <= n:
+        raise DecompError(f"cyclic symmetry: the number of fixed terms must be between 1 and {n}, not {count}")
+    sizes = [n // count + (1 if q < n % count else 0) for q in range(count)]
+    out, at = [], 0
+    for size in sizes:
+        out.append(list(range(at, at + size)))
+        at += size
+    return out
+
+
+def default_fixed(n: int, target: int | None) -> int:
+    """Fixed terms to start with: congruent to the target rank modulo 3 (the
+    walk's reductions keep the residue unless a fixed term appears or goes),
+    and as close to n/2 as that allows (5x5x5 -> 93: 3, as Moosbauer & Poole)."""
+    choices = [k for k in range(1, n + 1) if target is None or (k - target) % 3 == 0] or list(range(1, n + 1))
+    return min(choices, key=lambda k: (abs(k - n / 2), k))
+
+
+def parse_parts(text: str, n: int) -> list[list[int]]:
+    """'0:1,2:3,4' (parts separated by commas, indices by ':' or '+') as a
+    partition of 0..n-1, or a one-line error."""
+    try:
+        parts = [[int(x) for x in part.replace("+", ":").split(":")] for part in str(text).split(",")]
+    except ValueError:
+        raise DecompError(f"cyclic symmetry: parts must look like 0:1,2:3,4, not {text!r}") from None
+    flat = sorted(i for part in parts for i in part)
+    if flat != list(range(n)):
+        raise DecompError(f"cyclic symmetry: parts {text!r} must split the diagonal indices 0..{n - 1}, "
+                          f"each exactly once")
+    return parts

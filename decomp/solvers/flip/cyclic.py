@@ -1,7 +1,7 @@
 """Cyclic-symmetric schemes for the flip walk (Moosbauer & Poole 2025).
 
 A symmetric scheme is kept as orbit representatives (each standing for its
-three rotations) plus fixed terms a(x)a(x)a; see flip_cyclic_kernel.py. This
+three rotations) plus fixed terms a(x)a(x)a; see cyclic_kernel.py. This
 module builds the start points, reads a stored symmetric scheme back into
 orbits, and expands representatives into the full scheme.
 
@@ -21,52 +21,13 @@ from itertools import product
 
 import numpy as np
 
-from ..core.errors import DecompError
-from ..core.formats import Format
-from ..core.scheme import Scheme
-from . import flip_cyclic_kernel
-from .flip_words import empty_factors, get_int, put_int, words_for
-
-
-def check_square(fmt: Format) -> int:
-    n, m, p = fmt.dims
-    if not n == m == p:
-        raise DecompError(f"cyclic symmetry needs a square format <n,n,n>, not {fmt}")
-    return n
-
-
-def balanced_parts(n: int, count: int) -> list[list[int]]:
-    """0..n-1 split into `count` runs of consecutive indices, sizes differing by at most one."""
-    if not 1 <= count <= n:
-        raise DecompError(f"cyclic symmetry: the number of fixed terms must be between 1 and {n}, not {count}")
-    sizes = [n // count + (1 if q < n % count else 0) for q in range(count)]
-    out, at = [], 0
-    for size in sizes:
-        out.append(list(range(at, at + size)))
-        at += size
-    return out
-
-
-def default_fixed(n: int, target: int | None) -> int:
-    """Fixed terms to start with: congruent to the target rank modulo 3 (the
-    walk's reductions keep the residue unless a fixed term appears or goes),
-    and as close to n/2 as that allows (5x5x5 -> 93: 3, as Moosbauer & Poole)."""
-    choices = [k for k in range(1, n + 1) if target is None or (k - target) % 3 == 0] or list(range(1, n + 1))
-    return min(choices, key=lambda k: (abs(k - n / 2), k))
-
-
-def parse_parts(text: str, n: int) -> list[list[int]]:
-    """'0:1,2:3,4' (parts separated by commas, indices by ':' or '+') as a
-    partition of 0..n-1, or a one-line error."""
-    try:
-        parts = [[int(x) for x in part.replace("+", ":").split(":")] for part in str(text).split(",")]
-    except ValueError:
-        raise DecompError(f"cyclic symmetry: parts must look like 0:1,2:3,4, not {text!r}") from None
-    flat = sorted(i for part in parts for i in part)
-    if flat != list(range(n)):
-        raise DecompError(f"cyclic symmetry: parts {text!r} must split the diagonal indices 0..{n - 1}, "
-                          f"each exactly once")
-    return parts
+from ...core.errors import DecompError
+from ...core.formats import Format
+from ...core.scheme import Scheme
+from ..cyclic import balanced_parts, check_square, default_fixed, parse_parts
+from ..gf2.bits import to_bits
+from ..gf2.words import empty_factors, get_int, put_int, words_for
+from . import cyclic_kernel
 
 
 def _unit(q: int) -> int:
@@ -165,7 +126,7 @@ class CyclicWalk:
         return 3 * self.nr + int(self.nfix[0])
 
     def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
-        self.nr = flip_cyclic_kernel.walk(self.G, self.nr, self.fixed, self.nfix, target, steps, plateau,
+        self.nr = cyclic_kernel.walk(self.G, self.nr, self.fixed, self.nfix, target, steps, plateau,
                                           plus_margin, self.best_G, self.best_fixed, self.best, rng, counters)
         return self.rank
 
@@ -209,8 +170,6 @@ def cyclic_walk(fmt: Format, start: Scheme | None, target: int | None, parts, fi
     start with the given parts (or number of fixed terms, or the default)."""
     n = check_square(fmt)
     if start is not None:
-        from .flip import to_bits
-
         reps, fixed = orbits_of(to_bits(start, start.rank), start.rank)
     else:
         if parts is None:

@@ -4,13 +4,13 @@ exact schemes.
 Per restart: Gaussian start, parafac in stages with a Tikhonov weight
 scheduled down to 0 (a constant one never fits), factor norms balanced
 between stages, restart when norms explode (border-rank drift). Then
-discretisation (als_snap): U and V are fixed entry by entry to the
+discretisation (snap.py): U and V are fixed entry by entry to the
 coefficient set with a refit after every fix, W is solved exactly over Q,
 and the result goes to Scheme.verify(): it counts only if it is exact and
 its coefficients lie in the ring asked for.
 
 symmetry=cyclic replaces the parafac stages by a fit among cyclic-symmetric
-schemes of <n,n,n> (als_cyclic.py); the snapping is the same.
+schemes of <n,n,n> (cyclic.py); the snapping is the same.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..core.errors import DecompError, MissingDependencyError
-from ..core.rings import Ring
-from ..core.scheme import Scheme
-from .als_cyclic import cyclic_fit
-from .als_snap import refit, residual, snap
-from .api import Problem, SolveResult, number_option, whole_option
-from .cyclic_ties import symmetric_terms
+from ...core.errors import DecompError, MissingDependencyError
+from ...core.rings import Ring
+from ...core.scheme import Scheme
+from ..api import Problem, SolveResult
+from ..cyclic import symmetric_terms
+from ..options import number_option, whole_option
+from .cyclic import cyclic_fit
+from .snap import refit, residual, snap
 
 COEFFICIENT_SETS = {
     "ternary": [-1, 0, 1],
@@ -51,9 +52,10 @@ def _tensorly():
 
 
 def numeric_fit(T, rank, rng, n_iter_max=3000, tol=1e-12, reg=(1e-2, 1e-3, 1e-4, 0.0), max_norm=1e3,
-                backend="numpy"):
-    """Staged parafac from a Gaussian start. Returns (factors, residual) or
-    (None, inf) when the factors diverge."""
+                backend="numpy", deadline: float = float("inf")):
+    """Staged parafac from a Gaussian start, stopped at `deadline`
+    (time.monotonic(), through parafac's callback). Returns (factors,
+    residual) or (None, inf) when the factors diverge."""
     tl, CPTensor, parafac = _tensorly()
     tl.set_backend(backend)
     factors = [rng.standard_normal((dim, rank)) for dim in T.shape]
@@ -62,7 +64,8 @@ def numeric_fit(T, rank, rng, n_iter_max=3000, tol=1e-12, reg=(1e-2, 1e-3, 1e-4,
         cp = CPTensor((tl.ones(rank), [tl.tensor(f) for f in factors]))
         try:
             out = parafac(Tt, rank, init=cp, n_iter_max=max(1, n_iter_max // len(reg)), tol=tol,
-                          l2_reg=weight, linesearch=True, normalize_factors=False)
+                          l2_reg=weight, linesearch=True, normalize_factors=False,
+                          callback=lambda *_: time.monotonic() >= deadline)
         except np.linalg.LinAlgError:
             # Singular normal equations without enough regularisation: the
             # rank is more than the tensor needs. The last stage's factors stand.
@@ -130,7 +133,7 @@ def _to_exact(factors):
     return mats
 
 
-def _exact_candidate(T, target, factors, values, ring, seed, attempt, deadline=None):
+def _exact_candidate(T, target, factors, values, ring, provenance: dict, deadline=None):
     """Snap U and V (and W too outside Q, which steers U and V toward integral
     W) to the coefficient set, then solve W exactly over Q; the scheme counts
     only if W lies in the ring too."""
@@ -143,7 +146,7 @@ def _exact_candidate(T, target, factors, values, ring, seed, attempt, deadline=N
         return None
     if ring is not Ring.Q and any(isinstance(c, Fraction) for c in W.ravel()):
         return None
-    return Scheme(target, U, V, W, ring=Ring.Q, provenance={"method": "als", "seed": seed, "restart": attempt})
+    return Scheme(target, U, V, W, ring=Ring.Q, provenance=provenance)
 
 
 def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=(1e-2, 1e-3, 1e-4, 0.0),
@@ -184,15 +187,15 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
              "coefficients": coefficients}
     if symmetry == "cyclic":
         stats.update(symmetry="cyclic", symmetric_terms=symmetric)
-    history, found, times = [], None, []
+    history, found, times, improved, stop = [], None, [], None, False
     for attempt in range(int(restarts)):
         t0 = time.monotonic()
         if symmetry == "cyclic":
             factors, res = cyclic_fit(T, rank, symmetric, rng, tuple(regularisation), float(max_norm), float(tol),
-                                      int(max_iter))
+                                      int(max_iter), problem.deadline)
         else:
             factors, res = numeric_fit(T, rank, rng, int(max_iter), float(tol), tuple(regularisation),
-                                       float(max_norm), backend)
+                                       float(max_norm), backend, problem.deadline)
         stats["restarts"] += 1
         if factors is None:
             stats["diverged"] += 1
@@ -202,34 +205,44 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
             stats["best_residual"] = min(stats["best_residual"], res)
             if res < fit_tol:
                 stats["numeric_fits"] += 1
-                deadline = time.monotonic() + problem.time_left()  # snapping stops with the time limit
-                s = _exact_candidate(T, fmt, factors, values, ring, problem.seed, attempt, deadline)
+                # snapping stops at the deadline too
+                s = _exact_candidate(T, fmt, factors, values, ring, problem.provenance(restart=attempt),
+                                     problem.deadline)
                 if s is not None:
                     if s.verify().ok:
                         stats["exact"] += 1
                         if found is None:
                             found = s
-                            history.append((time.monotonic() - problem.start, rank))
+                            history.append((problem.elapsed(), rank))
+                            improved = _in_ring(found, ring)
         times.append(time.monotonic() - t0)
-        state = dict(stats, restart=attempt + 1, rank=rank, best_rank=rank if found else None,
-                     seconds=time.monotonic() - problem.start)
-        if (found is not None and not keep_going) or problem.should_stop(state):
+        stop = problem.report(rank=rank, best_rank=rank if found else None, improved=improved,
+                              restart=attempt + 1, **stats)
+        improved = None
+        if (found is not None and not keep_going) or stop:
             break
     stats["median_seconds_per_restart"] = float(np.median(times)) if times else 0.0
     if found is None:
-        status = "time_limit" if problem.time_left() <= 0 else "not_found"
+        status = problem.stop_reason() if stop else "not_found"
         return SolveResult(False, status,
                            f"no exact scheme: {stats['numeric_fits']} numeric fits in {stats['restarts']} restarts, "
                            f"best residual {stats['best_residual']:.2e}", None, None, history, method="als",
                            extra=stats)
-    scheme = found
-    integral = all(not isinstance(c, Fraction) for c in found.coefficients)
-    if ring is not Ring.Q:
-        if not integral:
-            return SolveResult(False, "not_found", "exact scheme found only over q (halves); ask for --ring q",
-                               None, None, history, method="als", extra=stats)
-        scheme = Scheme(fmt, *(m.astype(np.int64) for m in found.factors), ring=ring,
-                        provenance=found.provenance)  # zt refuses coefficients outside {-1,0,1}
+    scheme = _in_ring(found, ring)
+    if scheme is None:
+        return SolveResult(False, "not_found", "exact scheme found only over q (halves); ask for --ring q",
+                           None, None, history, method="als", extra=stats)
     return SolveResult(True, "found", f"exact scheme after {stats['restarts']} restart(s): "
                        f"{stats['numeric_fits']} numeric fits, {stats['exact']} exact",
                        scheme, rank, history, method="als", extra=stats)
+
+
+def _in_ring(found: Scheme, ring: Ring) -> Scheme | None:
+    """An exact scheme (over Q) as a scheme over the ring asked for, or None
+    when its coefficients are fractions and the ring is z or zt."""
+    if ring is Ring.Q:
+        return found
+    if any(isinstance(c, Fraction) for c in found.coefficients):
+        return None
+    return Scheme(found.fmt, *(m.astype(np.int64) for m in found.factors), ring=ring,
+                  provenance=found.provenance)  # zt refuses coefficients outside {-1,0,1}

@@ -16,11 +16,12 @@ snapping works on the full factors and need not keep the symmetry.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
-from .als_snap import _jacobian, residual
-from .cyclic_ties import cyclic_ties
+from ..cyclic import cyclic_ties
+from .snap import jacobian, residual
 
 # Damped Gauss-Newton steps per regularisation stage: a fit converges in a
 # few dozen; more only lets a stalled start run on.
@@ -32,7 +33,7 @@ START_SCALE = 0.5
 def expansion(n: int, rank: int, symmetric: int) -> np.ndarray:
     """column[j]: the unknown that entry j of vec(U, V, W) copies, where
     entry j = mode * n^2 * rank + row * rank + term (the order of
-    als_snap._jacobian's columns) and unknown = vector * n^2 + row."""
+    snap.jacobian's columns) and unknown = vector * n^2 + row."""
     var_of = cyclic_ties(rank, symmetric)[0]
     rows = n * n
     mode, row, term = np.meshgrid(np.arange(3), np.arange(rows), np.arange(rank), indexing="ij")
@@ -45,8 +46,9 @@ def expand(theta: np.ndarray, column: np.ndarray, rows: int, rank: int) -> list[
 
 
 def cyclic_fit(T: np.ndarray, rank: int, symmetric: int, rng: np.random.Generator, reg=(1e-2, 1e-3, 1e-4, 0.0),
-               max_norm: float = 1e3, tol: float = 1e-12, max_steps: int = 3000):
-    """A symmetric numeric fit of T (<n,n,n>) from a Gaussian start.
+               max_norm: float = 1e3, tol: float = 1e-12, max_steps: int = 3000, deadline: float = float("inf")):
+    """A symmetric numeric fit of T (<n,n,n>) from a Gaussian start, cut
+    short at `deadline` (time.monotonic(); a 3x3x3 fit takes up to minutes).
     Returns (factors, residual), or (None, inf) when the unknowns diverge."""
     n = math.isqrt(T.shape[0])  # T is n^2 x n^2 x n^2
     rows = n * n
@@ -63,10 +65,10 @@ def cyclic_fit(T: np.ndarray, rank: int, symmetric: int, rng: np.random.Generato
         R, damping = misfit(theta, lam), 1e-3
         for _ in range(steps):
             cost = float(R @ R)
-            if cost < tol * tol:
+            if cost < tol * tol or time.monotonic() >= deadline:
                 break
             J = np.zeros((T.size, unknowns))
-            np.add.at(J.T, column, _jacobian(*expand(theta, column, rows, rank)).T)  # sum tied columns
+            np.add.at(J.T, column, jacobian(*expand(theta, column, rows, rank)).T)  # sum tied columns
             J = np.vstack([J, np.sqrt(lam) * np.eye(unknowns)])
             G, g = J.T @ J, J.T @ R
             while damping <= 1e8:

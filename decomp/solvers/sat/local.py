@@ -23,7 +23,7 @@ point gains 1. Without them the search settled at 2 or 3 violated
 equations on 2x3x3 rank 15 in every run tried; with them it finds schemes
 there in 4 of 5 seeds within 60 s (README, bench/sat_speed.py).
 
-Tied variables (cyclic_ties.py): over cyclic-symmetric schemes of <n,n,n> one
+Tied variables (solvers/cyclic.py): over cyclic-symmetric schemes of <n,n,n> one
 variable stands for the same factor vector in the three terms of an orbit,
 and a flip changes all three (symmetry=cyclic, a streamlining option: 3x3x3
 rank 23 in about a second, against none in 30 minutes unrestricted).
@@ -36,9 +36,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .cyclic_ties import cyclic_ties, plain_ties
-from .flip import from_bits, to_bits
-from .flip_kernel import _below, _rand  # the flip walk's xorshift generator
+from ..cyclic import cyclic_ties, plain_ties
+from ..gf2.bits import from_bits, to_bits
+from ..gf2.rng import below, generator, rand
 
 
 @njit(inline="always")
@@ -179,7 +179,7 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
     var_of[r, mode] is the variable that factor `mode` of term r belongs
     to, and variable v is the pos[v, :npos[v]] (term, mode) positions, which
     always hold the same bits (one each without symmetry; three for a
-    cyclic-symmetric scheme, see cyclic_ties.py);
+    cyclic-symmetric scheme, see solvers/cyclic.py);
     frozen[v]: bits of variable v that never flip (a fixed part of a known scheme);
     wt[a, b, c]: the equations' weights (updated in place; start at 1);
     last[v, q]: step of the last flip of that bit (tabu);
@@ -202,11 +202,11 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
             break
         # a violated equation, uniformly: a cell by rejection, then one of its bits
         while True:
-            a = _below(rng, nu)
-            b = _below(rng, nv)
+            a = below(rng, nu)
+            b = below(rng, nv)
             if E[a, b] != 0:
                 break
-        k = _below(rng, _popcount(E[a, b]))
+        k = below(rng, _popcount(E[a, b]))
         x = E[a, b]
         for _i in range(k):
             x &= x - np.uint64(1)
@@ -226,8 +226,8 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
         if n == 0:
             free = False
             for _t in range(3 * R):  # a random bit of the equation's rows that may flip
-                r = _below(rng, R)
-                mode = _below(rng, 3)
+                r = below(rng, R)
+                mode = below(rng, 3)
                 q = a if mode == 0 else (b if mode == 1 else c)
                 v = var_of[r, mode]
                 if not _bit(frozen[v], q):
@@ -236,8 +236,8 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
             if not free:
                 step += 1
                 continue
-        elif (_rand(rng) >> np.uint64(32)) < noise_bits:
-            i = _below(rng, n)
+        elif (rand(rng) >> np.uint64(32)) < noise_bits:
+            i = below(rng, n)
             v, q = cand_v[i], cand_q[i]
         else:
             best, ties_seen = 1 << 40, 0
@@ -255,7 +255,7 @@ def search(T, U, V, W, wt, ties, frozen, steps, noise, tabu, rng, last, counters
                     v, q = vi, qi
                 elif d == best:
                     ties_seen += 1
-                    if _below(rng, ties_seen) == 0:
+                    if below(rng, ties_seen) == 0:
                         v, q = vi, qi
             if best >= 0:
                 # no flip lowers the weighted cost: a local minimum; weigh the
@@ -335,9 +335,9 @@ def find(fmt, rank: int, seed: int, noise: float, tabu: int, restart_steps: int,
     None, and the counters (steps, tries, fewest violated equations).
     fixed: (values, frozen) from fixed_terms, kept in every try.
     symmetric: None for any scheme; s for cyclic-symmetric schemes of <n,n,n>
-    with s terms x(x)x (rank - s a multiple of 3; see cyclic_ties)."""
+    with s terms x(x)x (rank - s a multiple of 3; see solvers/cyclic.py)."""
     T = tensor_bits(fmt.tensor())
-    rng = np.array([np.uint64((int(seed) * 0x9E3779B97F4A7C15 + 1) % (1 << 64) or 1)], dtype=np.uint64)
+    rng = generator(seed)
     values, frozen = fixed if fixed is not None else (np.zeros((rank, 3), np.uint64), np.zeros((rank, 3), np.uint64))
     ties = plain_ties(rank) if symmetric is None else cyclic_ties(rank, symmetric)
     var_of, pos, _ = ties

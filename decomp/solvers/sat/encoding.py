@@ -15,7 +15,7 @@ import numpy as np
 from pysat.card import CardEnc, EncType
 from pysat.formula import IDPool
 
-from ..core.formats import Format
+from ...core.formats import Format
 
 
 def factor_vars(pool: IDPool, fmt: Format, rank: int, var_of=None):

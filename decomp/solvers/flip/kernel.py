@@ -50,7 +50,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .flip_words import (
+# KERNEL: no reference counting in the helpers and the loop (see "Speed" above).
+from ..gf2.rng import KERNEL, LOW32, U32, below, rand, scale
+from ..gf2.words import (
     clear,
     copy_into,
     digest,
@@ -63,41 +65,15 @@ from .flip_words import (
     xor_into,
 )
 
-# See "Speed" above: no reference counting in the helpers and the loop.
-_KERNEL = dict(cache=True, _nrt=False)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MULT = np.uint64(2685821657736338717)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_U32 = np.uint64(32)
 
 CNT, HEAD, NXT, PRV, SLOT, EPOS = 0, 1, 2, 3, 4, 5
 KMAX, NELIG, USED = 0, 1, 2
 _NEXT = (1, 2, 0)  # the mode after each mode, cyclically
 
 
-@njit(inline="always", **_KERNEL)
-def _rand(rng):
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    return x * _MULT
-
-
-@njit(inline="always", **_KERNEL)
-def _scale(bits32, n):
-    """bits32 (a uniform 32-bit value) mapped to [0, n) (Lemire, n < 2^32)."""
-    return np.int64((bits32 * np.uint64(n)) >> _U32)
-
-
-@njit(inline="always", **_KERNEL)
-def _below(rng, n):
-    return _scale(_rand(rng) >> _U32, n)
-
-
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _find(mode, t, F, keys, tab, st, shift, mask):
     """Slot of the group of factor F[mode, t] in mode's table, claimed if
     the value is absent. A slot whose group emptied keeps its key (linear
@@ -124,7 +100,7 @@ def _find(mode, t, F, keys, tab, st, shift, mask):
     return s
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _elig_add(mode, t, tab, elig, st):
     n = st[NELIG]
     tab[EPOS, mode, t] = n
@@ -132,7 +108,7 @@ def _elig_add(mode, t, tab, elig, st):
     st[NELIG] = n + 1
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _elig_drop(mode, t, tab, elig, st):
     n = st[NELIG] - 1
     p = tab[EPOS, mode, t]
@@ -143,8 +119,8 @@ def _elig_drop(mode, t, tab, elig, st):
     st[NELIG] = n
 
 
-@njit(inline="always", **_KERNEL)
-def _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask):
+@njit(inline="always", **KERNEL)
+def group_insert(mode, t, F, keys, tab, hist, elig, st, shift, mask):
     s = _find(mode, t, F, keys, tab, st, shift, mask)
     c = tab[CNT, mode, s]
     if c > 0:
@@ -168,8 +144,8 @@ def _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask):
     return c
 
 
-@njit(inline="always", **_KERNEL)
-def _remove(mode, t, tab, hist, elig, st):
+@njit(inline="always", **KERNEL)
+def group_remove(mode, t, tab, hist, elig, st):
     s = tab[SLOT, mode, t]
     p = tab[PRV, mode, t]
     n = tab[NXT, mode, t]
@@ -195,18 +171,18 @@ def _remove(mode, t, tab, hist, elig, st):
         _elig_drop(mode, tab[HEAD, mode, s], tab, elig, st)
 
 
-@njit(inline="always", **_KERNEL)
-def _add(mode, t, S, ms, s, F, keys, tab, hist, elig, st, shift, mask):
+@njit(inline="always", **KERNEL)
+def factor_add(mode, t, S, ms, s, F, keys, tab, hist, elig, st, shift, mask):
     """F[mode, t] += S[ms, s] (another factor, of F or not); returns the
     size of its new group (0 for a zero factor, which stays out of the tables)."""
-    _remove(mode, t, tab, hist, elig, st)
+    group_remove(mode, t, tab, hist, elig, st)
     xor_into(F, mode, t, S, ms, s)
     if is_zero(F, mode, t):
         return 0
-    return _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
+    return group_insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
     keys[:] = 0
     tab[CNT] = 0
@@ -217,31 +193,31 @@ def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
     for mode in range(3):
         for t in range(r):
             if not is_zero(F, mode, t):
-                _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
+                group_insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _delete(t, r, F, keys, tab, hist, elig, st, shift, mask):
     """Remove term t (a zero factor of it is already out of the tables); the
     last term moves into slot t. Returns the new rank."""
     for mode in range(3):
         if not is_zero(F, mode, t):
-            _remove(mode, t, tab, hist, elig, st)
+            group_remove(mode, t, tab, hist, elig, st)
     last = r - 1
     if t != last:
         for mode in range(3):
             live = not is_zero(F, mode, last)
             if live:
-                _remove(mode, last, tab, hist, elig, st)
+                group_remove(mode, last, tab, hist, elig, st)
             copy_into(F, mode, t, F, mode, last)
             if live:
-                _insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
+                group_insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
     for mode in range(3):
         clear(F, mode, last)
     return r - 1
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _may_merge(t, mode, F, tab):
     """Read-only test for _merge_at, inlined: most groups have one member,
     and a call with the tables as arguments costs more than the test."""
@@ -255,7 +231,7 @@ def _may_merge(t, mode, F, tab):
     return False
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
     """If a term u shares t's factor in `mode` and one more factor, merge:
     a(x)b(x)c + a(x)b(x)c' = a(x)b(x)(c+c'). At most one merge; returns the
@@ -271,7 +247,7 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
             elif equal(F, b, u, F, b, t):
                 other = a
             if other >= 0:
-                zero = _add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask) == 0
+                zero = factor_add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask) == 0
                 last = r - 1
                 r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
@@ -283,7 +259,7 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
     return r
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
     """Merge until no two terms share two factors and no factor is zero
     (after a reduction moved terms around, or from an arbitrary start)."""
@@ -304,8 +280,8 @@ def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
     return r
 
 
-@njit(inline="always", **_KERNEL)
-def _first_dependent(vecs, combo, k):
+@njit(inline="always", **KERNEL)
+def first_dependent(vecs, combo, k):
     """Gaussian elimination over GF(2) on the factors vecs[0, :k] (pivot:
     lowest set bit), recording in combo which originals were combined.
     Returns the first q whose vector is a sum of earlier ones, with combo[q]
@@ -324,7 +300,7 @@ def _first_dependent(vecs, combo, k):
     return -1
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
     """One general reduction if any group (terms sharing a factor a in some
     mode) has linearly dependent vectors in another mode: with
@@ -352,7 +328,7 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
             # Gaussian elimination with a record of which members were combined
             for q in range(k):
                 copy_into(vecs, 0, q, F, mx, members[q])
-            q = _first_dependent(vecs, combo, k)
+            q = first_dependent(vecs, combo, k)
             if q >= 0:
                 # members in combo[q] sum to zero in mode mx; drop member q,
                 # adding its factor y0 = F[my, t0] to the others'
@@ -360,13 +336,13 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
                 t0 = members[q]
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
-                        _add(my, members[p], F, my, t0, F, keys, tab, hist, elig, st, shift, mask)
+                        factor_add(my, members[p], F, my, t0, F, keys, tab, hist, elig, st, shift, mask)
                 r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
     return r
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
     """Plus transition (Arai, Ichikawa & Hukushima): for terms i, j,
     a(x)b(x)c + a'(x)b'(x)c' = (a+a')(x)b(x)c + a'(x)(b+b')(x)c + a'(x)b'(x)(c+c'),
@@ -374,11 +350,11 @@ def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
     + 1, or less if a new term merges with another one at once; done is False
     when 64 random pairs had a factor in common (nothing changed)."""
     for _ in range(64):
-        i = _below(rng, r)
-        j = _below(rng, r - 1)
+        i = below(rng, r)
+        j = below(rng, r - 1)
         if j >= i:
             j += 1
-        rot = _below(rng, 3)
+        rot = below(rng, 3)
         ma = rot
         mb = (rot + 1) % 3
         mc = (rot + 2) % 3
@@ -389,15 +365,15 @@ def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
             copy_into(F, mode, k, F, mode, j)
         xor_into(F, mc, k, F, mc, i)
         for mode in range(3):
-            _insert(mode, k, F, keys, tab, hist, elig, st, shift, mask)
-        _add(ma, i, F, ma, j, F, keys, tab, hist, elig, st, shift, mask)
-        _add(mb, j, F, mb, i, F, keys, tab, hist, elig, st, shift, mask)
-        _add(mc, j, F, mc, k, F, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
+            group_insert(mode, k, F, keys, tab, hist, elig, st, shift, mask)
+        factor_add(ma, i, F, ma, j, F, keys, tab, hist, elig, st, shift, mask)
+        factor_add(mb, j, F, mb, i, F, keys, tab, hist, elig, st, shift, mask)
+        factor_add(mc, j, F, mc, k, F, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
         return _merge_all(r + 1, F, keys, tab, hist, elig, st, shift, mask), True
     return r, False
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _copy_best(F, r, best_F):
     for mode in range(3):
         for t in range(best_F.shape[1]):
@@ -437,7 +413,7 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
                 cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo)
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every,
          cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo):
     _rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
@@ -472,19 +448,19 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
         kmax = st[KMAX]
         n = st[NELIG]
         while True:
-            x = _rand(rng)
-            e = elig[_scale(x >> _U32, n)]
+            x = rand(rng)
+            e = elig[scale(x >> U32, n)]
             i = e >> 2
             mode = e & 3
             k = tab[CNT, mode, tab[SLOT, mode, i]]
-            if k == kmax or _scale(x & _LOW32, kmax - 1) < k - 1:
+            if k == kmax or scale(x & LOW32, kmax - 1) < k - 1:
                 break
         j = tab[HEAD, mode, tab[SLOT, mode, i]]
         if k == 2:
             if j == i:
                 j = tab[NXT, mode, i]
         else:
-            pick = _below(rng, k - 1)
+            pick = below(rng, k - 1)
             while True:
                 if j != i:
                     if pick == 0:
@@ -493,8 +469,8 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
                 j = tab[NXT, mode, j]
         m1 = _NEXT[mode]
         m2 = _NEXT[m1]
-        ki = _add(m2, i, F, m2, j, F, keys, tab, hist, elig, st, shift, mask)
-        kj = _add(m1, j, F, m1, i, F, keys, tab, hist, elig, st, shift, mask)
+        ki = factor_add(m2, i, F, m2, j, F, keys, tab, hist, elig, st, shift, mask)
+        kj = factor_add(m1, j, F, m1, i, F, keys, tab, hist, elig, st, shift, mask)
         flips += 1
         since += 1
         # ---- reductions: only the two changed factors can have made a

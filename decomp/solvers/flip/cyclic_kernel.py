@@ -41,10 +41,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .flip_kernel import (
-    _KERNEL,
-    _LOW32,
-    _U32,
+from ..gf2.rng import KERNEL, LOW32, U32, below, rand, scale
+from .kernel import (
     CNT,
     EPOS,
     HEAD,
@@ -53,15 +51,12 @@ from .flip_kernel import (
     NXT,
     SLOT,
     USED,
-    _below,
-    _first_dependent,
-    _insert,
-    _add,
-    _rand,
-    _remove,
-    _scale,
+    first_dependent,
+    group_insert,
+    factor_add,
+    group_remove,
 )
-from .flip_words import clear, copy_into, equal, factor_array, is_zero, xor_into
+from ..gf2.words import clear, copy_into, equal, factor_array, is_zero, xor_into
 
 NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plain kernel's)
 
@@ -69,20 +64,20 @@ NFIX = 5  # st[NFIX]: number of fixed terms (st's first five fields are the plai
 _STEP = ((0, 1, 2), (1, 2, 0), (2, 0, 1))  # _STEP[k][m] = (m + k) % 3, without the hot-path modulo
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _after(p, k):
     """The node k positions after node p in the same representative (cyclically)."""
     base = (p // 3) * 3
     return base + _STEP[k][p - base]
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _repeats(p, G):
     """Does node p's value occur at another position of its representative?"""
     return equal(G, 0, p, G, 0, _after(p, 1)) or equal(G, 0, p, G, 0, _after(p, 2))
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask):
     nfix = st[NFIX]
     keys[:] = 0
@@ -94,31 +89,31 @@ def _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask):
     st[NFIX] = nfix
     for p in range(3 * nr):
         if not is_zero(G, 0, p):
-            _insert(0, p, G, keys, tab, hist, elig, st, shift, mask)
+            group_insert(0, p, G, keys, tab, hist, elig, st, shift, mask)
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask):
     """Remove representative t; the last one moves into its place. Returns
     the new number of representatives."""
     for m in range(3):
         if not is_zero(G, 0, 3 * t + m):
-            _remove(0, 3 * t + m, tab, hist, elig, st)
+            group_remove(0, 3 * t + m, tab, hist, elig, st)
     last = nr - 1
     if t != last:
         for m in range(3):
             live = not is_zero(G, 0, 3 * last + m)
             if live:
-                _remove(0, 3 * last + m, tab, hist, elig, st)
+                group_remove(0, 3 * last + m, tab, hist, elig, st)
             copy_into(G, 0, 3 * t + m, G, 0, 3 * last + m)
             if live:
-                _insert(0, 3 * t + m, G, keys, tab, hist, elig, st, shift, mask)
+                group_insert(0, 3 * t + m, G, keys, tab, hist, elig, st, shift, mask)
     for m in range(3):
         clear(G, 0, 3 * last + m)
     return nr - 1
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _fixed_index(p, G, fixed, st):
     """Where node p's value a is a fixed term a(x)a(x)a, or -1."""
     for q in range(st[NFIX]):
@@ -127,7 +122,7 @@ def _fixed_index(p, G, fixed, st):
     return -1
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _drop_fixed(q, fixed, st):
     """Remove fixed term q (the last one moves into its place). A plain call:
     inlined at IR level (inline="always", numba 0.68) it made long walks hang."""
@@ -137,7 +132,7 @@ def _drop_fixed(q, fixed, st):
     st[NFIX] = n
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _toggle_fixed(p, G, fixed, st):
     """Add a(x)a(x)a for node p's value a to the fixed terms, or cancel it
     if it is there already."""
@@ -149,7 +144,7 @@ def _toggle_fixed(p, G, fixed, st):
     st[NFIX] += 1
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
     """Reductions of representative t on its own (zero factor, (a,a,a), or
     two equal positions absorbing a fixed term). Returns (nr, changed)."""
@@ -165,13 +160,13 @@ def _own_reduction(t, nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
         if q >= 0:
             _drop_fixed(q, fixed, st)
             c = _after(a, 2)
-            if _add(0, c, G, 0, a, G, keys, tab, hist, elig, st, shift, mask) == 0:
+            if factor_add(0, c, G, 0, a, G, keys, tab, hist, elig, st, shift, mask) == 0:
                 nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
             return nr, True
     return nr, False
 
 
-@njit(inline="always", **_KERNEL)
+@njit(inline="always", **KERNEL)
 def _may_merge(p, G, tab):
     """Read-only test for _merge_at: another representative's node with p's
     value and one more aligned position equal."""
@@ -187,7 +182,7 @@ def _may_merge(p, G, tab):
     return False
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
     """Merge p's representative with another one equal at two aligned
     positions, if any: orbit(a,b,c) + orbit(a,b,c') = orbit(a,b,c+c').
@@ -204,7 +199,7 @@ def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
                 other = 1
             if other > 0:
                 ou = _after(q, other)
-                zero = _add(0, ou, G, 0, _after(p, other), G, keys, tab, hist, elig, st, shift, mask) == 0
+                zero = factor_add(0, ou, G, 0, _after(p, other), G, keys, tab, hist, elig, st, shift, mask) == 0
                 last = nr - 1
                 nr = _delete(t, nr, G, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
@@ -216,7 +211,7 @@ def _merge_at(p, nr, G, keys, tab, hist, elig, st, shift, mask):
     return nr
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
     """Apply every reduction until none is left (after a reduction moved
     representatives around, or from an arbitrary start)."""
@@ -234,7 +229,7 @@ def _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask):
     return nr
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
     """The plain kernel's general reduction, on aligned representatives: in
     a group of nodes with value a (distinct representatives), if the next
@@ -262,20 +257,20 @@ def _reduce_dependent(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, memb
         for side in range(2):
             for q in range(k):
                 copy_into(vecs, 0, q, G, 0, _after(members[q], 1 + side))
-            q = _first_dependent(vecs, combo, k)
+            q = first_dependent(vecs, combo, k)
             if q >= 0:
                 c = combo[q]
                 t0 = members[q] // 3
                 y0 = _after(members[q], 2 - side)
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
-                        _add(0, _after(members[p], 2 - side), G, 0, y0, G, keys, tab, hist, elig, st, shift, mask)
+                        factor_add(0, _after(members[p], 2 - side), G, 0, y0, G, keys, tab, hist, elig, st, shift, mask)
                 nr = _delete(t0, nr, G, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(nr, G, fixed, keys, tab, hist, elig, st, shift, mask)
     return nr
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
     """Plus transition on two orbits, aligned at random rotations:
     a(x)b(x)c + a'(x)b'(x)c' = (a+a')(x)b(x)c + a'(x)(b+b')(x)c + a'(x)b'(x)(c+c'),
@@ -285,12 +280,12 @@ def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
     if nr < 2:
         return nr, False
     for _ in range(64):
-        i = _below(rng, nr)
-        j = _below(rng, nr - 1)
+        i = below(rng, nr)
+        j = below(rng, nr - 1)
         if j >= i:
             j += 1
-        ri = _below(rng, 3)
-        rj = _below(rng, 3)
+        ri = below(rng, 3)
+        rj = below(rng, 3)
         ai, bi, ci = 3 * i + ri, 3 * i + (ri + 1) % 3, 3 * i + (ri + 2) % 3
         aj, bj, cj = 3 * j + rj, 3 * j + (rj + 1) % 3, 3 * j + (rj + 2) % 3
         if equal(G, 0, ai, G, 0, aj) or equal(G, 0, bi, G, 0, bj) or equal(G, 0, ci, G, 0, cj):
@@ -301,15 +296,15 @@ def _plus(nr, G, fixed, keys, tab, hist, elig, st, shift, mask, rng):
         copy_into(G, 0, 3 * k + 2, G, 0, cj)
         xor_into(G, 0, 3 * k + 2, G, 0, ci)
         for m in range(3):
-            _insert(0, 3 * k + m, G, keys, tab, hist, elig, st, shift, mask)
-        _add(0, ai, G, 0, aj, G, keys, tab, hist, elig, st, shift, mask)
-        _add(0, bj, G, 0, bi, G, keys, tab, hist, elig, st, shift, mask)
-        _add(0, cj, G, 0, 3 * k + 2, G, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
+            group_insert(0, 3 * k + m, G, keys, tab, hist, elig, st, shift, mask)
+        factor_add(0, ai, G, 0, aj, G, keys, tab, hist, elig, st, shift, mask)
+        factor_add(0, bj, G, 0, bi, G, keys, tab, hist, elig, st, shift, mask)
+        factor_add(0, cj, G, 0, 3 * k + 2, G, keys, tab, hist, elig, st, shift, mask)  # c_j + (c_j + c_i) = c_i
         return _merge_all(nr + 1, G, fixed, keys, tab, hist, elig, st, shift, mask), True
     return nr, False
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _save_best(G, nr, fixed, nfix, best_G, best_fixed, best):
     for p in range(best_G.shape[1]):
         if p < 3 * nr:
@@ -359,7 +354,7 @@ def walk(G, nr, fixed, nfix, target, max_steps, plateau, plus_margin, best_G, be
     return nr
 
 
-@njit(**_KERNEL)
+@njit(**KERNEL)
 def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fixed, best, rng, counters,
          scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo):
     _rebuild(G, nr, keys, tab, hist, elig, st, shift, mask)
@@ -399,13 +394,13 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
         found = False
         for _try in range(1000):
             while True:
-                x = _rand(rng)
-                p = elig[_scale(x >> _U32, n)] >> 2
+                x = rand(rng)
+                p = elig[scale(x >> U32, n)] >> 2
                 k = tab[CNT, 0, tab[SLOT, 0, p]]
-                if k == kmax or _scale(x & _LOW32, kmax - 1) < k - 1:
+                if k == kmax or scale(x & LOW32, kmax - 1) < k - 1:
                     break
             q = tab[HEAD, 0, tab[SLOT, 0, p]]
-            pick = _below(rng, k - 1)
+            pick = below(rng, k - 1)
             while True:
                 if q != p:
                     if pick == 0:
@@ -423,8 +418,8 @@ def _run(G, nr, fixed, target, max_steps, plateau, plus_margin, best_G, best_fix
             continue
         cp = _after(p, 2)
         bq = _after(q, 1)
-        kc = _add(0, cp, G, 0, _after(q, 2), G, keys, tab, hist, elig, st, shift, mask)
-        kb = _add(0, bq, G, 0, _after(p, 1), G, keys, tab, hist, elig, st, shift, mask)
+        kc = factor_add(0, cp, G, 0, _after(q, 2), G, keys, tab, hist, elig, st, shift, mask)
+        kb = factor_add(0, bq, G, 0, _after(p, 1), G, keys, tab, hist, elig, st, shift, mask)
         flips += 1
         since += 1
         before = 3 * nr + st[NFIX]

@@ -53,7 +53,7 @@ def gauge_normalise(factors):
     return [U, V, W]
 
 
-def _jacobian(U, V, W):
+def jacobian(U, V, W):
     I, J, K = U.shape[0], V.shape[0], W.shape[0]
     ju = np.einsum("ai,br,cr->abcir", np.eye(I), V, W).reshape(I * J * K, -1)
     jv = np.einsum("ar,bj,cr->abcjr", U, np.eye(J), W).reshape(I * J * K, -1)
@@ -105,7 +105,7 @@ def refit(T, factors, fixed, iters=100, tol=1e-11):
     for _ in range(iters):
         if cost < tol * tol:
             break
-        Jf = _jacobian(*unpack(x))[:, free]
+        Jf = jacobian(*unpack(x))[:, free]
         G, g = Jf.T @ Jf, Jf.T @ R
         while True:
             step = np.linalg.solve(G + damping * np.eye(G.shape[0]), -g)

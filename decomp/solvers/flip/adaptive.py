@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import flip_kernel
+from ..gf2.rng import rand
 
 
 class AdaptiveSearch:
-    """The walk-state interface the walker in flip.py drives (start_rank,
+    """The walk-state interface the walker in walk.py drives (start_rank,
     best_rank, fresh, advance, best_bits), over pools of schemes."""
 
     def __init__(self, state, pool: int, path: int, path_max: int):
@@ -60,7 +60,7 @@ class AdaptiveSearch:
         spent_from = int(counters[0])
         while self.top[0] > target and counters[0] - spent_from < steps:
             if self.try_from is None:
-                self.state.load(self.pool[int(flip_kernel._rand(rng) % np.uint64(len(self.pool)))])
+                self.state.load(self.pool[int(rand(rng) % np.uint64(len(self.pool)))])
                 self.try_from = int(counters[0])
                 counters[3] = 0  # flips since a reduction, for the plateau
             done = int(counters[0]) - self.try_from

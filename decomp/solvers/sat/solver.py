@@ -6,7 +6,7 @@ conflict-budget slices (conf_budget + solve_limited) and the clock and the
 callback are checked between slices.
 
 solver="local" is not a CNF solver: it runs the local search on the Brent
-equations in sat_local.py, which finds schemes and never proves anything.
+equations in local.py, which finds schemes and never proves anything.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ import numpy as np
 from pysat.formula import IDPool
 from pysat.solvers import NoSuchSolverError, Solver, SolverNames
 
-from ..core.errors import DecompError
-from ..core.io import read_json
-from ..core.lift import lift_gf2
-from ..core.rings import Ring
-from ..core.scheme import Scheme
-from . import sat_encoding as enc
-from . import sat_local
-from .api import Problem, SolveResult, number_option, whole_option
-from .cyclic_ties import cyclic_ties, symmetric_terms
+from ...core.errors import DecompError
+from ...core.io import read_json
+from ...core.lift import lift_gf2
+from ...core.rings import Ring
+from ...core.scheme import Scheme
+from ..api import Problem, SolveResult
+from ..cyclic import cyclic_ties, symmetric_terms
+from ..options import number_option, whole_option
+from . import encoding as enc
+from . import local as sat_local
 
 # Brent equations grow as (nmp)^2 * R; beyond this the CNF will not fit.
 MAX_TRIPLE_VARS = 3_000_000
@@ -44,7 +45,7 @@ def solver_names() -> list[str]:
 def build(problem_fmt, rank, symmetry=True, known=None, fix_terms=(), max_factor_nnz=None, chunk=4,
           symmetric=None):
     """The whole CNF: returns (clauses, (u, v, w), pool). symmetric=s: only
-    cyclic-symmetric schemes with s terms x(x)x (cyclic_ties.py's
+    cyclic-symmetric schemes with s terms x(x)x (solvers/cyclic.py's
     layout), their terms ordered within the x(x)x block and among the orbits."""
     pool = IDPool()
     if symmetric is None:
@@ -147,7 +148,7 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
         extra["solve_seconds"] = time.monotonic() - t0 - encode_s
         extra["conflicts"] = conflicts_used
         if status is True:
-            return _found(problem, enc.decode(sat.get_model(), u, v, w), solver, lift, t0, extra)
+            return _found(problem, enc.decode(sat.get_model(), u, v, w), solver, lift, extra)
         if status is False:
             if proof:
                 Path(proof).write_text("\n".join(sat.get_proof()) + "\n")
@@ -164,14 +165,14 @@ def run(problem: Problem, solver="cadical195", symmetry=True, known=None, fix_fr
             return SolveResult(False, "not_found",
                                f"no scheme of rank {rank} under the fixed terms / streamlining constraints",
                                None, None, method="sat", extra=extra)
-        why = "time_limit" if problem.time_left() <= 0 else "interrupted"
+        why = problem.stop_reason()
         return SolveResult(False, why, f"SAT solver stopped ({why}) after {conflicts_used} conflicts",
                            None, None, method="sat", extra=extra)
 
 
-def _found(problem: Problem, factors, solver: str, lift: bool, t0: float, extra: dict) -> SolveResult:
+def _found(problem: Problem, factors, solver: str, lift: bool, extra: dict) -> SolveResult:
     """The solver's GF(2) scheme as a result, lifted to Z when asked."""
-    prov = {"method": "sat", "seed": problem.seed, "seconds": round(time.monotonic() - t0, 3), "solver": solver}
+    prov = problem.provenance(solver=solver)
     if extra.get("symmetry"):
         prov["symmetry"] = extra["symmetry"]
     scheme = Scheme(problem.fmt, *factors, ring=Ring.GF2, provenance=prov)
@@ -203,15 +204,14 @@ def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, 
     restart_steps = whole_option("sat", "restart_steps", restart_steps, 1)
     t0 = time.monotonic()
     fixed = sat_local.fixed_terms(known, problem.rank, fix_terms) if fix_terms else None
-    factors, stats = sat_local.find(problem.fmt, problem.rank, problem.seed or 0, noise, tabu, restart_steps,
-                                    lambda state: problem.should_stop(dict(state, seconds=time.monotonic() - t0)),
-                                    fixed, symmetric)
+    factors, stats = sat_local.find(problem.fmt, problem.rank, problem.seed, noise, tabu, restart_steps,
+                                    lambda stats: problem.report(best_rank=None, **stats), fixed, symmetric)
     extra = dict(stats, solver=LOCAL, solve_seconds=time.monotonic() - t0, fixed_terms=len(fix_terms))
     if symmetric is not None:
         extra.update(symmetry="cyclic", symmetric_terms=symmetric)
     if factors is not None:
-        return _found(problem, factors, LOCAL, lift, t0, extra)
-    why = "time_limit" if problem.time_left() <= 0 else "interrupted"
+        return _found(problem, factors, LOCAL, lift, extra)
+    why = problem.stop_reason()
     return SolveResult(False, why, f"local search stopped ({why}) after {stats['steps']} steps in "
                        f"{stats['tries']} tries; fewest violated equations {stats['fewest_violated']}",
                        None, None, method="sat", extra=extra)
@@ -233,14 +233,14 @@ def _solve_in_slices(sat: Solver, name: str, problem: Problem, conflicts) -> tup
         used += step
         if status is not None:
             return status, used
-        if problem.should_stop({"conflicts": used, "seconds": time.monotonic() - problem.start}):
+        if problem.report(conflicts=used):
             return None, used
 
 
 def _solve_unlimited(sat: Solver, name: str, problem: Problem, limit) -> bool:
     """One plain solve() for solvers without budgets, allowed only when
     nothing would have to stop it (it cannot be interrupted)."""
-    if limit is not None or problem.time_limit:
+    if limit is not None or problem.limited:
         raise DecompError(f"solver {name!r} cannot stop at a time or conflict "
                           f"limit (python-sat has no limited solve for it); leave out --time-limit and "
                           f"conflicts, or choose cadical195, glucose4 or maplechrono")

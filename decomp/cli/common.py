@@ -1,0 +1,71 @@
+"""What every command shares: the typer apps, consoles, option types and the
+few argument parsers. Commands live in the modules beside this one, one
+theme each, and only parse, call the library and print."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ..core.errors import DecompError
+from ..core.rings import Ring
+from ..core.store import Catalogue, default_root
+from ..solvers.api import METHODS
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Discover, verify and use fast matrix multiplication schemes.")
+import_app = typer.Typer(no_args_is_help=True, help="Import schemes from other projects' files.")
+app.add_typer(import_app, name="import")
+
+console = Console()
+err = Console(stderr=True)
+
+RingName = enum.Enum("RingName", {r.name: r.value for r in Ring}, type=str)
+MethodName = enum.Enum("MethodName", {m: m for m in METHODS}, type=str)
+
+ResultsOpt = typer.Option(None, "--results", help="catalogue folder (default ./results or $DECOMP_RESULTS)")
+JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
+
+
+def catalogue(results: Optional[Path]) -> Catalogue:
+    return Catalogue(results if results is not None else default_root())
+
+
+def emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+
+
+def parse_options(pairs: List[str]) -> dict:
+    """--option key=value pairs, values read as JSON when they parse."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise DecompError(f"option {pair!r} must be written key=value")
+        key, value = pair.split("=", 1)
+        try:
+            out[key.strip().replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip().replace("-", "_")] = value
+    return out
+
+
+def int_list(text: str, what: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise DecompError(f"{what} must be a comma-separated list of integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise DecompError(f"{what} must be positive integers, got {text!r}")
+    return values
+
+
+def print_skipped(errors) -> None:
+    """Catalogue files that failed to load: a warning each, never a stop."""
+    for path, msg in errors:
+        err.print(f"[yellow]skipped {path}: {msg}[/yellow]")

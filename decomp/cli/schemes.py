@@ -1,0 +1,138 @@
+"""Commands on stored and given schemes: verify, import, list, show, equivalent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from ..core.errors import DecompError
+from ..core.formats import Format
+from ..core.io import BUNDLED_ALPHATENSOR, read_alphatensor, read_schemes, scheme_to_dict
+from ..core.render import algorithm_lines
+from ..core.targets import parse_format_or_target
+from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, import_app, print_skipped
+
+
+@app.command()
+def verify(
+    files: List[Path] = typer.Argument(..., help="scheme files: native .json or AlphaTensor .npz"),
+    json_out: bool = JsonOpt,
+):
+    """Check schemes exactly and print format, rank, ring, validity, nnz."""
+    rows = []
+    for path in files:
+        for s in read_schemes(path):
+            rows.append({"file": str(path), "format": str(s.fmt), "rank": s.rank, "ring": s.ring.value,
+                         "valid": s.verify().ok, "nnz": s.nnz, "additions": s.additions,
+                         "valid_rings": [r.value for r in s.valid_rings()],
+                         "source": s.provenance.get("source")})
+    if json_out:
+        emit_json(rows)
+    else:
+        table = Table(title=f"{len(rows)} scheme(s)")
+        for col in ("file", "format", "rank", "ring", "valid", "nnz", "additions", "also valid over"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(Path(r["file"]).name + (f" [{r['source'].rsplit(':', 1)[-1]}]" if r["source"] else ""),
+                          r["format"], str(r["rank"]), r["ring"], "yes" if r["valid"] else "NO",
+                          str(r["nnz"]), str(r["additions"]), ",".join(r["valid_rings"]))
+        console.print(table)
+    return 0 if all(r["valid"] for r in rows) else 1
+
+
+@import_app.command("alphatensor")
+def import_alphatensor(
+    files: Optional[List[Path]] = typer.Argument(
+        None, help="AlphaTensor npz files (default: the two published files shipped with decomp)"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Verify every scheme of AlphaTensor npz files and add them to the catalogue."""
+    cat = catalogue(results)
+    counts = {"schemes": 0, "added": 0, "duplicate": 0, "worse": 0}
+    for file in files or BUNDLED_ALPHATENSOR:
+        schemes = read_alphatensor(file)  # all verified before anything is stored
+        counts["schemes"] += len(schemes)
+        for s in schemes:
+            counts[cat.add(s).status] += 1
+    if json_out:
+        emit_json({"files": [str(f) for f in files or BUNDLED_ALPHATENSOR], **counts, "catalogue": str(cat.root)})
+    else:
+        console.print(f"{counts['schemes']} schemes verified; added {counts['added']}, "
+                      f"already stored {counts['duplicate']}, worse than stored {counts['worse']} "
+                      f"-> {cat.root}")
+    return 0
+
+
+@app.command("list")
+def list_(results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
+    """Summarise the catalogue: per format and ring, how many schemes, best rank."""
+    cat = catalogue(results)
+    groups = cat.summary()
+    total = sum(g["count"] for g in groups)
+    if json_out:
+        emit_json({"catalogue": str(cat.root), "schemes": total,
+                   "formats": [dict(g, format=str(g["format"]), ring=g["ring"].value) for g in groups]})
+        return 0
+    table = Table(title=f"{total} schemes in {cat.root}")
+    for col in ("format", "ring", "schemes", "best rank", "naive"):
+        table.add_column(col, justify="right" if col != "ring" else "left")
+    for g in groups:
+        table.add_row(str(g["format"]), g["ring"].value, str(g["count"]), str(g["best_rank"]),
+                      str(g["format"].naive_rank))
+    console.print(table)
+    return 0
+
+
+@app.command()
+def show(
+    format: str = typer.Argument(..., help="e.g. 2x2x2"),
+    ring: Optional[RingName] = typer.Option(None, "--ring", help="only schemes stored over this ring"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """The stored schemes of a format and the best one written out."""
+    fmt = parse_format_or_target(format)
+    cat = catalogue(results)
+    ranked, errors = cat.ranked(fmt, ring.value if ring else None)
+    print_skipped(errors)
+    if not ranked:
+        raise DecompError(f"no stored scheme for {fmt}" + (f" over {ring.value}" if ring else "") +
+                          f" in {cat.root}")
+    best = ranked[0][1]
+    if json_out:
+        emit_json({"format": str(fmt), "schemes": [
+            {"path": str(p), "rank": s.rank, "ring": s.ring.value, "nnz": s.nnz,
+             "additions": s.additions, "provenance": s.provenance} for p, s in ranked],
+            "best": scheme_to_dict(best), "algorithm": algorithm_lines(best)})
+        return 0
+    table = Table(title=f"{len(ranked)} stored scheme(s) for {fmt}")
+    for col in ("rank", "ring", "nnz", "additions", "method", "source"):
+        table.add_column(col)
+    for _, s in ranked:
+        table.add_row(str(s.rank), s.ring.value, str(s.nnz), str(s.additions),
+                      str(s.provenance.get("method")), str(s.provenance.get("source") or ""))
+    console.print(table)
+    what = (f"computes C = A B, A {fmt.n}x{fmt.m}, B {fmt.m}x{fmt.p}" if isinstance(fmt, Format)
+            else f"computes {fmt.meaning or fmt.name}")
+    console.print(f"\n[bold]Best: rank {best.rank} over {best.ring.value}[/bold] ({what})")
+    for line in algorithm_lines(best):
+        console.print(line, highlight=False)
+    return 0
+
+
+@app.command()
+def equivalent(a: Path = typer.Argument(...), b: Path = typer.Argument(...), json_out: bool = JsonOpt):
+    """Are two schemes the same algorithm up to symmetry?"""
+    from ..core.equivalence import equivalent as eq
+
+    sa, sb = read_schemes(a)[0], read_schemes(b)[0]
+    same, how = eq(sa, sb)
+    if json_out:
+        emit_json({"equivalent": same, "how": how})
+    else:
+        console.print(f"{'equivalent' if same else 'not equivalent'} ({how})")
+    return 0 if same else 1

@@ -1,0 +1,190 @@
+"""Commands that search: solve (one method) and search (a portfolio).
+Both store what they find; the solvers themselves never write."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..core.errors import DecompError
+from ..core.formats import Format
+from ..core.io import scheme_to_dict, write_json
+from ..core.targets import parse_format_or_target, read_target
+from ..solvers.api import METHODS, SolveState, solve
+from .common import JsonOpt, MethodName, ResultsOpt, RingName, app, catalogue, console, emit_json, parse_options
+
+
+def progress_line(state: SolveState) -> str:
+    """One status line from a solver's progress report."""
+    c = state.counters
+    secs = max(state.seconds, 1e-9)
+    if "conflicts" in c:
+        return f"{c['conflicts']} conflicts, {secs:.0f} s"
+    if "games" in c:
+        return f"{c['games']} games, {c.get('step', 0)} training steps, best rank {state.best_rank}"
+    if "numeric_fits" in c:
+        return (f"restart {c['restart']}, numeric fits {c['numeric_fits']}, exact {c['exact']}, "
+                f"best residual {c['best_residual']:.1e}")
+    if "violated" in c:
+        return f"{c['steps']} steps in {c['tries']} tries, violated equations {c['violated']}"
+    parts = [f"rank now {state.rank}", f"best {state.best_rank}"]
+    if "flips" in c:
+        parts += [f"{c['flips'] / secs / 1e6:.2f} M flips/s" + (" (one walker)" if state.walker is not None else ""),
+                  f"plus transitions {c.get('plus_transitions', 0)}", f"restarts {c.get('restarts', 0)}"]
+    if "pool_rank" in c:
+        parts.append(f"pool rank {c['pool_rank']}, path {c['path']}")
+    return ", ".join(parts)
+
+
+def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, cat):
+    """solve() with every improvement stored as it arrives (when cat is
+    given) and, on a terminal, a live status line. Returns the result and
+    how the catalogue took the scheme found ('added' also when the run
+    stored it on the way), or None."""
+    live = not quiet and console.is_terminal
+    with console.status(f"{method}: searching {fmt} rank {rank}") if live else nullcontext() as status:
+        def show(state: SolveState) -> bool:
+            status.update(f"{method} {fmt} -> {rank}: " + progress_line(state))
+            return False
+
+        keeper = cat.storing(then=show if live else None) if cat is not None else None
+        callback = keeper or (show if live else None)
+        res = solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, callback=callback,
+                    **options)
+    stored = None
+    if keeper is not None and res.scheme is not None and res.success:
+        stored = cat.add(res.scheme)
+        if stored.status == "duplicate" and stored.path in keeper.added:
+            stored = replace(stored, status="added")
+    return res, stored
+
+
+@app.command("solve")
+def solve_cmd(
+    format: Optional[str] = typer.Argument(None, help="format, e.g. 3x3x3 (or use --target)"),
+    target: Optional[str] = typer.Option(None, "--target", help="complex, poly:D, mv:N,M, sym-mv:N, skew-mv:N"),
+    target_file: Optional[Path] = typer.Option(None, "--target-file", help="a target tensor (JSON or npz)"),
+    rank: int = typer.Option(..., "--rank", "-r", help="target rank (number of products)"),
+    method: MethodName = typer.Option(MethodName("flip" if "flip" in METHODS else "naive"), "--method", "-m"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="default: fresh entropy, printed and kept in provenance"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
+    lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
+    start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
+    symmetry: Optional[str] = typer.Option(None, "--symmetry",
+                                           help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
+    restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
+    proof: Optional[Path] = typer.Option(None, "--proof", help="write a DRAT proof of impossibility (sat)"),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="trained agent folder (rl)"),
+    option: List[str] = typer.Option([], "--option", "-o", help="method option key=value (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the scheme found as native JSON"),
+    store: bool = typer.Option(True, "--store/--no-store", help="add the schemes found to the catalogue"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Look for a scheme of the given rank with one method."""
+    options = parse_options(option)
+    if symmetry is not None and method.value not in ("flip", "sat", "als"):
+        raise DecompError(f"--symmetry is an option of flip, sat and als (cyclic-symmetric schemes), "
+                          f"not of {method.value}")
+    for key, value in (("workers", workers), ("lift", lift), ("start", start), ("symmetry", symmetry),
+                       ("restarts", restarts),
+                       ("proof", str(proof) if proof else None),
+                       ("checkpoint", str(checkpoint) if checkpoint else None)):
+        if value is not None:
+            options[key] = value
+    given = [x for x in (format, target, target_file) if x is not None]
+    if len(given) != 1:
+        raise DecompError("give exactly one of FORMAT, --target or --target-file")
+    fmt = Format.parse(format) if format else parse_format_or_target(target) if target else read_target(target_file)
+    if getattr(fmt, "kind", None) == "file":
+        store = False  # file targets are not kept in the catalogue
+    cat = catalogue(results) if store else None
+    res, stored = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
+    if res.scheme is not None and res.success and out is not None:
+        write_json(res.scheme, out)
+    if json_out:
+        d = res.to_dict()
+        d["stored"] = stored.status if stored else None
+        emit_json(d)
+        return 0 if res.success else 1
+    colour = "green" if res.success else "yellow"
+    console.print(f"[{colour}]{res.status}[/{colour}]: {res.message} (seed {res.seed})")
+    summary = {k: res.extra[k] for k in ("restarts", "numeric_fits", "exact", "best_residual", "flips",
+                                         "plus_transitions", "lift", "conflicts", "games", "steps")
+               if k in res.extra}
+    if summary:
+        console.print(", ".join(f"{k.replace('_', ' ')}: {v:.2e}" if isinstance(v, float) else
+                                f"{k.replace('_', ' ')}: {v}" for k, v in summary.items()), highlight=False)
+    if res.scheme is not None:
+        s = res.scheme
+        console.print(f"{fmt} rank {s.rank} over {s.ring.value}: {s.verify()}; "
+                      f"nnz {s.nnz}, additions {s.additions}; {res.wall_time:.2f} s")
+    if stored:
+        console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))
+    if out is not None and res.success:
+        console.print(f"wrote {out}")
+    return 0 if res.success else 1
+
+
+@app.command()
+def search(
+    format: str = typer.Argument(...),
+    rank: int = typer.Option(..., "--rank"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    methods: str = typer.Option("flip,sat", "--methods", help="comma-separated methods (decomp solve --help)"),
+    workers: int = typer.Option(2, "--workers", "-w"),
+    ray: Optional[str] = typer.Option(None, "--ray", help="local (start Ray here), auto or a cluster address"),
+    time_limit: float = typer.Option(600.0, "--time-limit"),
+    slice_seconds: float = typer.Option(20.0, "--slice", help="seconds per task before start points move"),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="folder for the run's checkpoint"),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="continue the run checkpointed in this folder"),
+    keep_going: bool = typer.Option(False, "--keep-going", help="keep searching for alternatives after a success"),
+    seed: Optional[int] = typer.Option(None, "--seed",
+                                       help="the run's seed (default: fresh entropy, kept in the checkpoint)"),
+    option: List[str] = typer.Option([], "--option", "-o",
+                                     help="method.key=value for one method's slices, e.g. flip.symmetry=cyclic"),
+    out: Optional[Path] = typer.Option(None, "--out"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Portfolio run: methods and seeds over workers (local pool or Ray);
+    improvements are stored as they arrive and feed the other methods."""
+    from ..portfolio import search as run_search
+
+    fmt = Format.parse(format)
+    cat = catalogue(results)
+    folder = resume or checkpoint
+    per_method: dict = {}
+    for key, value in parse_options(option).items():
+        method, dot, name = key.partition(".")
+        if not dot or not method or not name:
+            raise DecompError(f"search option {key!r} must name its method: method.key=value, e.g. flip.plateau=2000")
+        per_method.setdefault(method, {})[name] = value
+    res = run_search(fmt, rank, ring.value, [m.strip() for m in methods.split(",") if m.strip()], workers,
+                     time_limit, cat, folder, resume is not None, ray, slice_seconds, keep_going,
+                     options=per_method, seed=seed)
+    if res.scheme is not None and res.success and out is not None:
+        write_json(res.scheme, out)
+    st = res.state
+    if json_out:
+        emit_json({"success": res.success, "status": res.status, "best_rank": res.best_rank,
+                   "backend": res.backend, "tasks": st.tasks_done, "crashed": st.crashed,
+                   "seconds": round(st.elapsed, 3), "history": st.history, "errors": res.errors,
+                   "scheme": scheme_to_dict(res.scheme) if res.scheme is not None else None})
+    else:
+        colour = "green" if res.success else "yellow"
+        console.print(f"[{colour}]{res.status}[/{colour}]: best rank {res.best_rank} for {fmt} over {ring.value} "
+                      f"({res.backend}, {st.tasks_done} tasks, {st.crashed} restarted, {st.elapsed:.1f} s)")
+        for t, method, r in st.history:
+            console.print(f"  {t:8.2f} s  {method:5s} -> rank {r}")
+        for method, why in res.errors.items():
+            console.print(f"  [yellow]{method} dropped: {why}[/yellow]")
+        if folder:
+            console.print(f"checkpoint: {Path(folder) / 'search.json'}")
+    return 0 if res.success else 1

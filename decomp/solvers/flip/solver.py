@@ -1,0 +1,110 @@
+"""solve(..., method="flip"): flip-graph random walks over GF(2) (Kauers &
+Moosbauer 2023), with plus transitions (Arai, Ichikawa & Hukushima 2024),
+cyclic symmetry (Moosbauer & Poole 2025), an adaptive search, and lifting
+to Z.
+
+The walk is the numba kernel in kernel.py, driven by walk.py's walker; this
+module checks the options, runs one walker inline or several on the process
+pool (each with its own seed from SeedSequence.spawn), turns their reports
+into SolveStates for the callback and returns the best scheme. It stores
+nothing: improvements reach the caller through SolveState.improved.
+"""
+
+from __future__ import annotations
+
+
+from ...core.errors import DecompError
+from ...core.formats import Format
+from ...core.rings import Ring
+from ...core.scheme import Scheme
+from ...parallel import run_jobs
+from ..api import Problem, SolveResult
+from ..gf2.bits import from_bits
+from ..options import whole_option
+from .walk import check_supported, walk_state, walker
+
+
+def _count(name: str, value, least: int = 0) -> int:
+    return whole_option("flip", name, value, least)
+
+
+def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
+        max_flips=None, lift=None, walkers=None, restart_flips=None, symmetry="none",
+        parts=None, fixed_terms=None, search="walk", pool=4, path=20_000, path_max=50_000_000) -> SolveResult:
+    fmt = problem.fmt
+    check_supported(fmt)
+    want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
+    lift = want_z if lift is None else bool(lift)
+    if want_z and not lift:
+        raise DecompError("over z the flip solver needs --lift (it walks over GF(2))")
+    if fixed_terms is not None:
+        fixed_terms = _count("fixed_terms", fixed_terms, 1)
+    if symmetry == "cyclic" and not isinstance(fmt, Format):
+        raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
+    if search not in ("walk", "adaptive"):
+        raise DecompError(f"flip option search must be walk or adaptive, not {search!r}")
+    adaptive = None
+    if search == "adaptive":
+        adaptive = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1))
+    if restart_flips is None:  # an adaptive search keeps its pools: no restarts unless asked
+        restart_flips = 0 if adaptive else 100_000_000
+    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms, adaptive)  # fail fast on a bad start or option
+    max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
+    nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
+    chunk, plateau = _count("chunk", chunk, 1), _count("plateau", plateau)
+    plus_margin, restart_flips = _count("plus_margin", plus_margin), _count("restart_flips", restart_flips)
+    extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
+    jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
+                 steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
+                 deadline=problem.deadline, max_flips=max_flips, lift=lift,
+                 restart_flips=restart_flips, symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
+                 adaptive=adaptive)
+            for w, seed in enumerate(problem.worker_seeds(nwalkers))]
+
+    def on_report(rep: dict) -> bool:
+        improved = None
+        if rep["F"] is not None:
+            improved = from_bits(rep["F"], rep["best_rank"], fmt,
+                                 problem.provenance(walker=rep["walker"], **extra_prov))
+        counters = {k: v for k, v in rep.items() if k not in ("walker", "rank", "best_rank", "F")}
+        return problem.report(rank=rep["rank"], best_rank=rep["best_rank"],
+                              walker=rep["walker"] if nwalkers > 1 else None, improved=improved, **counters)
+
+    best = None
+    totals = {"flips": 0, "reductions": 0, "plus_transitions": 0, "restarts": 0, "walkers": nwalkers}
+
+    def done(res):
+        return res["rank"] <= problem.rank and (not lift or res["lifted"] is not None)
+
+    listen = on_report if problem.callback is not None else None
+    for res in run_jobs(walker, jobs, int(workers), stop_on=done, on_report=listen):
+        totals["flips"] += res["flips"]
+        totals["reductions"] += res["reductions"]
+        totals["plus_transitions"] += res["plus"]
+        totals["restarts"] += res["restarts"]
+        if best is None or (done(res), -res["rank"]) > (done(best), -best["rank"]):
+            best = res
+    prov = dict(problem.provenance(**extra_prov), seconds=round(best["seconds"], 3))
+    if nwalkers > 1:
+        prov["walker"] = best["walker"]
+    gf2 = from_bits(best["F"], best["rank"], fmt, prov)
+    scheme = gf2
+    message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"
+    extra = dict(totals, search=search, flips_per_second=totals["flips"] / max(1e-9, problem.elapsed()))
+    if lift:
+        extra["lift"] = best["lift_message"] or "not attempted (target not reached)"
+        if best["lifted"] is not None:
+            scheme = Scheme(fmt, *best["lifted"], ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
+            message += "; lifted to Z"
+        else:
+            scheme = None
+            message += f"; {extra['lift']}"
+    if scheme is not None and problem.ring is Ring.ZT and not scheme.verify(Ring.ZT).ok:
+        scheme, message = None, message + "; lifted coefficients leave {-1,0,1}"
+    elif scheme is not None and problem.ring is not scheme.ring:
+        scheme = scheme.as_ring(problem.ring)
+    reached = scheme is not None and scheme.rank <= problem.rank
+    status = "found" if reached else (
+        "interrupted" if best["interrupted"] else "time_limit" if problem.time_left() <= 0 else "not_found")
+    return SolveResult(reached, status, message, scheme, best["rank"], best["history"],
+                       method="flip", extra=extra)

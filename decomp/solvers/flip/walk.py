@@ -1,0 +1,206 @@
+"""One flip-graph walker over GF(2): its state (PlainWalk here, CyclicWalk
+in cyclic.py, either driven by an AdaptiveSearch) and the loop that advances
+it in chunks of flips until the target, the deadline or a stop.
+
+A walker runs in a worker process when there are several, so it takes and
+returns plain data, and reports progress as plain dicts put on `reports`
+(the parent turns them into SolveStates, solver.py).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ...core.errors import DecompError
+from ...core.formats import Format
+from ...core.io import read_json
+from ...core.lift import lift_gf2
+from ...core.rings import Ring
+from ...core.scheme import Scheme
+from ..gf2.bits import from_bits, to_bits
+from ..gf2.rng import generator
+from . import kernel
+from .adaptive import AdaptiveSearch
+
+# Room for plus transitions above the start rank.
+EXTRA_TERMS = 16
+# Largest factor matrix (terms x bits) the walk takes on: the start scheme is
+# built densely first (int64): 2^24 entries per mode is 128 MB, about 25x25x25.
+_MAX_ENTRIES = 1 << 24
+# A walker with a listener reports at most this often (and whenever its best
+# improves): through a process queue every report costs a round trip.
+REPORT_EVERY = 0.1
+
+
+def check_supported(fmt) -> None:
+    entries = fmt.naive_rank * max(fmt.shape)
+    if entries > _MAX_ENTRIES:
+        raise DecompError(f"{fmt} is too large for the flip solver: its standard algorithm has {fmt.naive_rank} "
+                          f"terms of {max(fmt.shape)} bits (at most {_MAX_ENTRIES} term-bits)")
+
+
+def start_scheme(fmt: Format, start) -> Scheme:
+    """The start point: 'naive', a Scheme, or a path to a scheme file."""
+    if start is None or start == "naive":
+        return Scheme(fmt, *fmt.naive_factors(), ring=Ring.GF2)
+    if isinstance(start, Scheme):
+        s = start
+    else:
+        s = read_json(Path(start))
+    if s.fmt != fmt:
+        raise DecompError(f"start scheme is for {s.fmt}, not {fmt}")
+    s = s.as_ring(Ring.GF2) if s.ring is not Ring.Q else s
+    if s.ring is not Ring.GF2:
+        raise DecompError("the flip solver starts from integral schemes (read mod 2)")
+    s.require_valid()
+    return s
+
+
+class PlainWalk:
+    """Walk state for the plain kernel: the scheme, and the best scheme of
+    the current attempt (CyclicWalk in flip_cyclic.py is the symmetric twin)."""
+
+    def __init__(self, s0: Scheme, extra_terms: int):
+        self.s0, self.cap = s0, s0.rank + extra_terms
+        self.fresh()
+
+    @property
+    def start_rank(self) -> int:
+        return self.s0.rank
+
+    def fresh(self) -> None:
+        self.F = to_bits(self.s0, self.cap)
+        self.rank = self.s0.rank
+        self.best_F, self.best_r = self.F.copy(), np.array([self.s0.rank], dtype=np.int64)
+
+    @property
+    def best_rank(self) -> int:
+        return int(self.best_r[0])
+
+    def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
+        self.rank = kernel.walk(self.F, self.rank, target, steps, plateau, plus_margin, self.best_F,
+                                     self.best_r, rng, counters)
+        return self.rank
+
+    def best_bits(self) -> np.ndarray:
+        return self.best_F[:, : self.best_rank].copy()
+
+    # Snapshots of schemes, for the adaptive search's pools (flip_adaptive.py).
+    def snapshot(self):
+        return self.F.copy(), self.rank
+
+    def best_snapshot(self):
+        return self.best_F.copy(), self.best_rank
+
+    def load(self, snap) -> None:
+        """Walk on from a snapshot, which is also the best of the new try."""
+        F, r = snap
+        self.F[...], self.rank = F, r
+        self.best_F[...], self.best_r[0] = F, r
+
+    @staticmethod
+    def bits_of(snap) -> np.ndarray:
+        return snap[0][:, : snap[1]].copy()
+
+    @staticmethod
+    def rank_of(snap) -> int:
+        return snap[1]
+
+
+def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None):
+    """PlainWalk or CyclicWalk from the start point and the symmetry asked
+    for; driven by an AdaptiveSearch when `adaptive` is (pool, path, path_max)."""
+    if symmetry == "cyclic":
+        from .cyclic import cyclic_walk
+
+        s0 = None if start is None or start == "naive" else start_scheme(fmt, start)
+        state = cyclic_walk(fmt, s0, target, parts, fixed_terms, EXTRA_TERMS)
+    elif symmetry != "none":
+        raise DecompError(f"flip option symmetry must be none or cyclic, not {symmetry!r}")
+    else:
+        state = PlainWalk(start_scheme(fmt, start), EXTRA_TERMS)
+    return state if adaptive is None else AdaptiveSearch(state, *adaptive)
+
+
+def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
+           lift, stop, reports=None, index=0, restart_flips=0, symmetry="none", parts=None, fixed_terms=None,
+           adaptive=None):
+    """One walk until the target rank, the deadline, max_flips or `stop`.
+
+    restart_flips: start afresh from the start point after this many flips
+    without a new best rank in the current attempt (0: never). Walks from the
+    standard algorithm either reach a low rank quickly or settle on a plateau
+    they rarely leave (4x4x4 often sits at 52 for minutes), so a fresh random
+    path is the better use of the time (Kauers & Moosbauer restart too).
+    A scheme at the target that does not lift to Z also starts a new attempt.
+    symmetry='cyclic' walks over cyclic-symmetric schemes (cyclic.py).
+    adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
+    deadline: monotonic time to stop at. reports: anything with put(dict)
+    (a process queue), given when someone listens: it receives the walk's
+    counters now and then, and the bits of every new best ("F").
+
+    Returns a dict with the best GF(2) scheme's arrays over all attempts, its
+    rank, the lifted Z scheme (if asked and it lifts), counters and history.
+    """
+    fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
+    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive)
+    rng = generator(seed)
+    counters = np.zeros(4, dtype=np.int64)
+    t0 = time.monotonic()
+    history = [(0.0, state.start_rank)]
+    lifted = None
+    lift_message = ""
+    interrupted = False
+    top_F, top_r = state.best_bits(), state.best_rank  # best over all attempts
+    restarts = 0
+    attempt_best, improved_at = state.start_rank, 0
+    last_report, unreported = -float("inf"), None
+    while True:
+        try:
+            r = state.advance(target, steps_per_chunk, plateau, plus_margin, rng, counters)
+        except KeyboardInterrupt:  # arrives between chunks; keep what was found
+            interrupted = True
+            break
+        if state.best_rank < attempt_best:
+            attempt_best, improved_at = state.best_rank, int(counters[0])
+        if state.best_rank < top_r:
+            top_r, top_F = state.best_rank, state.best_bits()
+            history.append((time.monotonic() - t0, top_r))
+            unreported = top_F
+        if reports is not None and (unreported is not None or time.monotonic() - last_report >= REPORT_EVERY):
+            report = {"walker": index, "rank": int(r), "best_rank": top_r, "F": unreported,
+                      "flips": int(counters[0]), "plus_transitions": int(counters[2]), "restarts": restarts}
+            if adaptive is not None:
+                report.update(pool_rank=state.level, path=state.path)
+            reports.put(report)
+            last_report, unreported = time.monotonic(), None
+        again = restart_flips > 0 and counters[0] - improved_at >= restart_flips
+        if state.best_rank <= target:
+            if not lift:
+                break
+            bits = state.best_bits()
+            res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
+            lift_message = res.message
+            if res.scheme is not None:
+                lifted = res.scheme
+                top_r, top_F = state.best_rank, bits
+                break
+            again = True  # does not lift: a new attempt with the same random stream
+        if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
+            interrupted = interrupted or (stop.is_set() and time.monotonic() < deadline)
+            break
+        if again:
+            state.fresh()
+            attempt_best, improved_at = state.start_rank, int(counters[0])
+            counters[3] = 0
+            restarts += 1
+    return {
+        "F": top_F, "rank": top_r, "seed": seed, "walker": index,
+        "flips": int(counters[0]), "reductions": int(counters[1]), "plus": int(counters[2]),
+        "restarts": restarts, "seconds": time.monotonic() - t0, "history": history,
+        "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
+        "lift_message": lift_message, "interrupted": interrupted,
+    }
