@@ -13,7 +13,8 @@ from ..core.formats import Format
 from ..core.io import BUNDLED_ALPHATENSOR, read_alphatensor, read_schemes, scheme_to_dict
 from ..core.render import algorithm_lines
 from ..core.targets import parse_format_or_target
-from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, import_app, print_skipped
+from .common import (JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, err, import_app,
+                     print_skipped)
 
 
 @app.command()
@@ -65,6 +66,51 @@ def import_alphatensor(
                       f"already stored {counts['duplicate']}, worse than stored {counts['worse']} "
                       f"-> {cat.root}")
     return 0
+
+
+def _import_source(source: str, paths: List[Path], results: Optional[Path], json_out: bool) -> int:
+    """Verify every scheme of a public catalogue's files and store them.
+    A file named on the command line that cannot be read stops the import
+    (exit 2); inside folders, unreadable files are listed and skipped (exit 1)."""
+    from ..core.importers import import_paths
+
+    schemes, problems = import_paths(source, paths)
+    cat = catalogue(results)
+    counts = {"schemes": len(schemes), "added": 0, "duplicate": 0, "worse": 0}
+    for s in schemes:
+        counts[cat.add(s).status] += 1
+    if json_out:
+        emit_json({"source": source, "paths": [str(p) for p in paths], **counts, "skipped": problems,
+                   "catalogue": str(cat.root)})
+    else:
+        for line in problems:
+            err.print(f"[yellow]skipped {line}[/yellow]", highlight=False)
+        console.print(f"{counts['schemes']} schemes verified; added {counts['added']}, "
+                      f"already stored {counts['duplicate']}, worse than stored {counts['worse']}"
+                      + (f", {len(problems)} skipped" if problems else "") + f" -> {cat.root}")
+    return 1 if problems else 0
+
+
+PathsArg = typer.Argument(..., help="files, or folders searched recursively")
+
+
+@import_app.command("perminov")
+def import_perminov(paths: List[Path] = PathsArg, results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
+    """Perminov's FastMatrixMultiplication JSON schemes ({"n", "m", "z2", "u", "v", "w"})."""
+    return _import_source("perminov", paths, results, json_out)
+
+
+@import_app.command("kauers")
+def import_kauers(paths: List[Path] = PathsArg, results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
+    """Kauers & Moosbauer's .exp products and .m lists (mkauers/matrix-multiplication, flips)."""
+    return _import_source("kauers", paths, results, json_out)
+
+
+@import_app.command("alphaevolve")
+def import_alphaevolve(paths: List[Path] = PathsArg, results: Optional[Path] = ResultsOpt,
+                       json_out: bool = JsonOpt):
+    """AlphaEvolve's mathematical_results.ipynb (decompositions with complex entries are skipped)."""
+    return _import_source("alphaevolve", paths, results, json_out)
 
 
 @app.command("list")

@@ -72,6 +72,8 @@ def print_rows(rows) -> None:
 
     # Only the method columns that hold a rank: the table must fit a terminal.
     empty = {m for m in METHOD_COLUMNS if all(r.ours.get(m) is None for r in rows)}
+    if all(r.found is None for r in rows):
+        empty |= {"found", "found gap"}
     keep = [i for i, col in enumerate(HEADER) if col != "source" and col not in empty]
     t = Table()
     for i in keep:
@@ -87,7 +89,7 @@ def print_rows(rows) -> None:
 
 @app.command()
 def table(
-    ring: RingName = typer.Option(RingName("z"), "--ring"),
+    ring: str = typer.Option("z", "--ring", help="z, zt, q, gf2, or all (one block per ring)"),
     max_dim: int = typer.Option(12, "--max"),
     combined: bool = typer.Option(True, "--combined/--no-combined", help="include the combination DP column"),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write a heat map PNG of our rank - best known"),
@@ -96,19 +98,22 @@ def table(
 ):
     """Our best rank per format and method next to the best known ranks;
     also written to <results>/TABLE.md and table.csv."""
-    from ..table import build_rows, combined_ranks, plot_gaps, write_outputs
+    from ..core.rings import Ring
+    from ..table import plot_gaps, table_rows, write_outputs
 
+    if ring != "all":
+        ring = Ring.parse(ring).value
     cat = catalogue(results)
-    ranks = combined_ranks(cat, ring.value, max_dim) if combined else None
-    rows = build_rows(cat, ring.value, combined=ranks, max_dim=max_dim)
+    rows = table_rows(cat, ring, max_dim, combined)
     if not rows:
-        raise DecompError(f"the catalogue {cat.root} has no scheme usable over {ring.value}")
+        raise DecompError(f"the catalogue {cat.root} has no scheme usable over {ring}")
     write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
     if plot is not None:
         plot_gaps(rows, plot)
     if json_out:
         emit_json([{"format": str(r.fmt), "ring": r.ring, "best_known": r.best_known, "source": r.source,
-                    "ours": r.ours, "best": r.best, "gap": r.gap, "seconds": r.seconds} for r in rows])
+                    "ours": r.ours, "found": r.found, "found_gap": r.found_gap, "imported": r.ours.get("import"),
+                    "best": r.best, "gap": r.gap, "seconds": r.seconds} for r in rows])
         return 0
     print_rows(rows)
     console.print(f"wrote {cat.root / 'TABLE.md'} and {cat.root / 'table.csv'}" + (f" and {plot}" if plot else ""))
