@@ -1,7 +1,7 @@
 """Flip-graph benchmark: flips per second per core of the numba kernel next
 to a plain-Python reference walk (same moves, dict-of-sets groups) measured
 in the same run, and time-to-target from the standard algorithm over seeds,
-for the plain walker and the adaptive search (flip_adaptive.py).
+for the plain walker and the adaptive search (decomp/solvers/flip/adaptive.py).
 
     python bench/flip_speed.py            # full (several minutes)
     python bench/flip_speed.py --quick    # a smaller budget
@@ -94,7 +94,7 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true", help="only the flips-per-second table")
     ap.add_argument("--formats", default=None, help="time to target only for these formats (e.g. 5x5x5)")
     ap.add_argument("--search", default="walk,adaptive",
-                    help="time to target with these searches: walk (plain walker), adaptive (pools, flip_adaptive.py)")
+                    help="time to target with these searches: walk (plain walker), adaptive (pools, decomp/solvers/flip/adaptive.py)")
     args = ap.parse_args()
     searches = args.search.split(",")
     if not searches or set(searches) - {"walk", "adaptive"}:

@@ -1,4 +1,4 @@
-"""ALS over cyclic-symmetric schemes (als symmetry=cyclic, als_cyclic.py)."""
+"""ALS over cyclic-symmetric schemes (als symmetry=cyclic, solvers/als/cyclic.py)."""
 
 import numpy as np
 import pytest

@@ -170,3 +170,13 @@ def test_no_import_cycles_and_no_private_cross_imports():
                 for fa in families for fb in families
                 if fa != fb and a.startswith(f"decomp.solvers.{fa}") and b.startswith(f"decomp.solvers.{fb}")]
     assert crossing == []
+
+
+def test_the_deadline_cuts_long_inner_loops_short():
+    """A time limit stops an ALS fit inside its iterations and rl training
+    inside its warm-up, not after them (counted in work done, not seconds)."""
+    res = solve("3x3x3", 23, method="als", ring="z", seed=1, time_limit=2, restarts=1, max_iter=10**7)
+    assert res.status == "time_limit" and res.extra["restarts"] == 1
+    pytest.importorskip("torch")
+    res = solve("2x2x2", 7, method="rl", ring="gf2", seed=1, time_limit=3, **dict(RL_TINY, warmup_steps=10**6))
+    assert res.status == "time_limit" and res.extra["steps"] < 10**6 and res.extra["games"] == 0

@@ -1,4 +1,4 @@
-"""Adaptive flip-graph search (flip_adaptive.py): pools of schemes per rank,
+"""Adaptive flip-graph search (solvers/flip/adaptive.py): pools of schemes per rank,
 tries of bounded path length, the path limit doubling when tries fail."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Local search on the Brent equations (sat -o solver=local, sat_local.py)."""
+"""Local search on the Brent equations (sat -o solver=local, solvers/sat/local.py)."""
 
 import numpy as np
 import pytest

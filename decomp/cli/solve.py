@@ -63,6 +63,21 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
     return res, stored
 
 
+def _combined_start(fmt, ring: str, results):
+    """The combination DP's scheme for fmt from every stored scheme
+    (products, direct sums, permutations of smaller formats; imports too)."""
+    from ..core.recipes import build_table
+
+    if not isinstance(fmt, Format):
+        raise DecompError("--start combined needs a matrix format, not a target")
+    if max(fmt.dims) > 16:
+        raise DecompError(f"--start combined covers formats up to 16, not {fmt}")
+    base = "gf2" if ring == "gf2" else "q" if ring == "q" else "z"
+    loaded = catalogue(results).load()
+    schemes = [s for _, s in loaded.schemes if max(s.fmt.dims) <= max(fmt.dims)]
+    return build_table(schemes, max_dim=max(fmt.dims), ring=base, recombine_max=0).materialise(fmt)
+
+
 @app.command("solve")
 def solve_cmd(
     format: Optional[str] = typer.Argument(None, help="format, e.g. 3x3x3 (or use --target)"),
@@ -75,7 +90,9 @@ def solve_cmd(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
-    start: Optional[str] = typer.Option(None, "--start", help="start point: naive or a scheme file (flip)"),
+    start: Optional[str] = typer.Option(None, "--start",
+                                        help="start point (flip): naive, a scheme file, or combined (the "
+                                             "combination DP's scheme over the catalogue)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
@@ -104,6 +121,8 @@ def solve_cmd(
     fmt = Format.parse(format) if format else parse_format_or_target(target) if target else read_target(target_file)
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
+    if start == "combined":
+        options["start"] = _combined_start(fmt, ring.value, results)
     cat = catalogue(results) if store else None
     res, stored = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:

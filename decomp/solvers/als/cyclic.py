@@ -1,6 +1,6 @@
 """Numeric fits among cyclic-symmetric schemes of <n,n,n> (als symmetry=cyclic).
 
-The unknowns are the tied factor vectors of cyclic_ties.py (for 3x3x3 rank
+The unknowns are the tied factor vectors of solvers/cyclic.py (for 3x3x3 rank
 23: 207 numbers instead of 621); the full U, V, W are a fixed linear
 expansion of them, so the Jacobian of the fit is the plain CP Jacobian with
 its columns summed per tied vector. The fit is Levenberg-Marquardt with a
@@ -9,7 +9,7 @@ Tikhonov term scheduled down to 0, as the plain fit's parafac stages are.
 Why: on 3x3x3 rank 23, plain parafac fits about one restart in three after
 a minute or more each, and the fits did not snap to exact schemes in 30
 minutes (README); the symmetric fit converges in seconds, and its fits snap
-(als_snap) to exact schemes. The snapped scheme is a scheme like any other:
+(snap.py) to exact schemes. The snapped scheme is a scheme like any other:
 snapping works on the full factors and need not keep the symmetry.
 """
 

@@ -29,8 +29,9 @@ class AdaptiveSearch:
     """The walk-state interface the walker in walk.py drives (start_rank,
     best_rank, fresh, advance, best_bits), over pools of schemes."""
 
-    def __init__(self, state, pool: int, path: int, path_max: int):
+    def __init__(self, state, pool: int, path: int, path_max: int, patience: int | None = None):
         self.state, self.pool_size, self.path0, self.path_max = state, pool, path, max(path, path_max)
+        self.patience = patience or pool  # failed tries in a row before the path doubles
         self.fresh()
 
     @property
@@ -84,7 +85,7 @@ class AdaptiveSearch:
     def _missed(self) -> None:
         self.try_from = None
         self.misses += 1
-        if self.misses < self.pool_size:
+        if self.misses < self.patience:
             return
         self.misses = 0
         if self.path < self.path_max:

@@ -137,7 +137,7 @@ class CyclicWalk:
         """The walk's current (not best) scheme, expanded."""
         return self._expanded(self.G, self.fixed, self.nr, int(self.nfix[0]))
 
-    # Snapshots of schemes, for the adaptive search's pools (flip_adaptive.py).
+    # Snapshots of schemes, for the adaptive search's pools (adaptive.py).
     def snapshot(self):
         return self.G.copy(), self.nr, self.fixed.copy(), int(self.nfix[0])
 

@@ -61,7 +61,7 @@ def start_scheme(fmt: Format, start) -> Scheme:
 
 class PlainWalk:
     """Walk state for the plain kernel: the scheme, and the best scheme of
-    the current attempt (CyclicWalk in flip_cyclic.py is the symmetric twin)."""
+    the current attempt (CyclicWalk in cyclic.py is the symmetric twin)."""
 
     def __init__(self, s0: Scheme, extra_terms: int):
         self.s0, self.cap = s0, s0.rank + extra_terms
@@ -88,7 +88,7 @@ class PlainWalk:
     def best_bits(self) -> np.ndarray:
         return self.best_F[:, : self.best_rank].copy()
 
-    # Snapshots of schemes, for the adaptive search's pools (flip_adaptive.py).
+    # Snapshots of schemes, for the adaptive search's pools (adaptive.py).
     def snapshot(self):
         return self.F.copy(), self.rank
 

@@ -22,7 +22,7 @@ def factor_vars(pool: IDPool, fmt: Format, rank: int, var_of=None):
     """Variable ids u (nm x R), v (mp x R), w (pn x R) as int arrays.
     var_of[r, mode] (optional) names the factor vector that factor `mode`
     of term r is: factors with the same name share their variables (a
-    cyclic-symmetric scheme, cyclic_ties.py)."""
+    cyclic-symmetric scheme, solvers/cyclic.py)."""
     mats = []
     for mode, rows in enumerate(fmt.shape):
         names = [("uvw"[mode], r) if var_of is None else ("f", int(var_of[r, mode])) for r in range(rank)]

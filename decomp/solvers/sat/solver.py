@@ -34,7 +34,7 @@ MAX_TRIPLE_VARS = 3_000_000
 _SLICE_CONFLICTS = 20_000
 
 
-# Not a python-sat solver: the local search on the Brent equations (sat_local.py).
+# Not a python-sat solver: the local search on the Brent equations (local.py).
 LOCAL = "local"
 
 
@@ -191,7 +191,7 @@ def _found(problem: Problem, factors, solver: str, lift: bool, extra: dict) -> S
 
 def _run_local(problem: Problem, lift: bool, noise, tabu, restart_steps, known, fix_terms, symmetric,
                cdcl_only: dict) -> SolveResult:
-    """solver=local: the local search of sat_local.py (finds schemes, proves
+    """solver=local: the local search of local.py (finds schemes, proves
     nothing), with the known scheme's fix_terms kept fixed when given, over
     cyclic-symmetric schemes with `symmetric` terms x(x)x when not None."""
     given = [name for name, value in cdcl_only.items() if value is not None]
