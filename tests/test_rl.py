@@ -166,6 +166,8 @@ def test_mcts_with_good_proposals_plays_strassen():
         assert rec.returns[0] == -7
 
 
+# ~130 s on 2 cores: in the slow set (python -m pytest -m slow) to keep the default suite under 10 minutes.
+@pytest.mark.slow
 def test_tiny_agent_finds_2x2x2_rank_8_with_a_fixed_seed(tmp_path):
     # Measured: this seed clears the tensor in 8 moves after 1550 steps, ~1 min on 2 cores.
     cfg = config_for("2x2x2", "gf2", seed=0, dim=32, heads=2, torso_layers=2, policy_layers=1, quantiles=4,

@@ -54,6 +54,8 @@ def test_2x2x2_rank7_found_and_rank6_impossible():
     assert "no scheme of rank 6 exists over GF(2)" in res.message
 
 
+# ~47 s on 2 cores: in the slow set (python -m pytest -m slow) to keep the default suite under 10 minutes.
+@pytest.mark.slow
 def test_2x2x3_rank11_found():
     res = solve("2x2x3", 11, method="sat", ring="gf2", seed=1, time_limit=300)
     assert res.success and res.scheme.verify().ok
