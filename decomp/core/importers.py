@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FileFormatError
+from .errors import FileFormatError, SchemeError
 from .files import read_bytes
 from .formats import Format
 from .rings import Ring
@@ -86,7 +86,7 @@ def verified_scheme(fmt: Format, factors, where: str, provenance: dict, gf2: boo
     for ring in rings:
         try:
             s = Scheme(fmt, *(m % 2 if ring is Ring.GF2 else m for m in mats), ring=ring, provenance=provenance)
-        except Exception as exc:  # shapes, coefficients outside the ring
+        except (SchemeError, ValueError, TypeError) as exc:  # coefficients outside the ring
             last = str(exc)
             continue
         report = s.verify()
@@ -148,7 +148,8 @@ class _Form:
     def __init__(self, coef: Fraction, forms: dict):
         self.coef, self.forms = coef, forms
 
-    def scaled_form(self) -> dict:
+    def scaled_form(self) -> tuple[str, dict]:
+        """(letter, form) with the scalar multiplied in; one letter only."""
         (letter, form), = self.forms.items()
         return letter, {k: v * self.coef for k, v in form.items()}
 
