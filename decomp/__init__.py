@@ -23,7 +23,7 @@ from .core.render import algorithm_lines, parse_algorithm
 from .core.rings import Ring
 from .core.scheme import Scheme, VerifyReport
 from .core.store import Catalogue
-from .solvers.api import METHODS, SolveResult, solve
+from .solvers.api import METHODS, SolveResult, SolveState, solve
 
 __all__ = [
     "Catalogue",
@@ -37,6 +37,7 @@ __all__ = [
     "Scheme",
     "SchemeError",
     "SolveResult",
+    "SolveState",
     "VerifyReport",
     "algorithm_lines",
     "parse_algorithm",
