@@ -94,7 +94,8 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true", help="only the flips-per-second table")
     ap.add_argument("--formats", default=None, help="time to target only for these formats (e.g. 5x5x5)")
     ap.add_argument("--search", default="walk,adaptive",
-                    help="time to target with these searches: walk (plain walker), adaptive (pools, decomp/solvers/flip/adaptive.py)")
+                    help="time to target with these searches: walk (plain walker), "
+                         "adaptive (pools, decomp/solvers/flip/adaptive.py)")
     args = ap.parse_args()
     searches = args.search.split(",")
     if not searches or set(searches) - {"walk", "adaptive"}:

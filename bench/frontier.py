@@ -34,11 +34,10 @@ def formats(max_dim: int) -> list[Format]:
 
 
 def combined_start(fmt: Format, ring: str, results: str | None):
-    from decomp.core.recipes import build_table
+    from decomp.core.recipes import combined_scheme
     from decomp.core.store import Catalogue
 
-    schemes = [s for _, s in Catalogue(results).load().schemes if max(s.fmt.dims) <= max(fmt.dims)]
-    return build_table(schemes, max_dim=max(fmt.dims), ring=ring, recombine_max=0).materialise(fmt)
+    return combined_scheme([s for _, s in Catalogue(results).load().schemes], fmt, ring)
 
 
 def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start) -> tuple[int, float]:

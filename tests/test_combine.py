@@ -8,8 +8,9 @@ from known import LADERMAN, STRASSEN
 
 from decomp.core import combine as cb
 from decomp.core import symmetry as sym
-from decomp.core.errors import SchemeError
+from decomp.core.errors import DecompError, SchemeError
 from decomp.core.formats import Format
+from decomp.core.rings import Ring
 from decomp.core.recipes import build_table
 from decomp.core.render import parse_algorithm
 from decomp.core.scheme import Scheme
@@ -140,3 +141,12 @@ def test_combine_cli_materialise_and_table(tmp_path, capsys):
     assert code == 2 and "within 1..16" in err
     code, _, err = run_cli(["combine", "--max", "6", "--recombine-max", "-3", "--results", res], capsys)
     assert code == 2 and "--recombine-max must be >= 0" in err
+
+
+def test_combined_scheme_is_a_verified_start_point_and_large_formats_are_refused():
+    from decomp.core.recipes import combined_scheme
+
+    s = combined_scheme([S], "4x4x4", "gf2")
+    assert s.rank == 49 and s.ring is Ring.GF2 and s.verify().ok
+    with pytest.raises(DecompError, match="up to 16, not 17x2x2"):
+        combined_scheme([S], "17x2x2", "z")

@@ -66,16 +66,11 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
 def _combined_start(fmt, ring: str, results):
     """The combination DP's scheme for fmt from every stored scheme
     (products, direct sums, permutations of smaller formats; imports too)."""
-    from ..core.recipes import build_table
+    from ..core.recipes import combined_scheme
 
     if not isinstance(fmt, Format):
         raise DecompError("--start combined needs a matrix format, not a target")
-    if max(fmt.dims) > 16:
-        raise DecompError(f"--start combined covers formats up to 16, not {fmt}")
-    base = "gf2" if ring == "gf2" else "q" if ring == "q" else "z"
-    loaded = catalogue(results).load()
-    schemes = [s for _, s in loaded.schemes if max(s.fmt.dims) <= max(fmt.dims)]
-    return build_table(schemes, max_dim=max(fmt.dims), ring=base, recombine_max=0).materialise(fmt)
+    return combined_scheme([s for _, s in catalogue(results).load().schemes], fmt, ring)
 
 
 @app.command("solve")

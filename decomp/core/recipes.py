@@ -169,6 +169,21 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
     return table
 
 
+def combined_scheme(schemes, fmt, ring="z") -> Scheme:
+    """The combination DP's verified scheme for one format from `schemes`
+    (products, direct sums and permutations of smaller formats; no
+    recombination, which only pays for much larger targets): a start point
+    for a search. Over zt and q the DP runs over z and q's own rings as
+    build_table does; formats above 16 are refused in one line."""
+    fmt = Format.parse(fmt)
+    if max(fmt.dims) > 16:
+        raise DecompError(f"combined schemes cover formats up to 16, not {fmt}")
+    ring = Ring.parse(ring)
+    base = ring if ring in (Ring.GF2, Ring.Q) else Ring.Z
+    usable = [s for s in schemes if isinstance(s.fmt, Format) and max(s.fmt.dims) <= max(fmt.dims)]
+    return build_table(usable, max_dim=max(fmt.dims), ring=base, recombine_max=0).materialise(fmt).require_valid()
+
+
 def _best_recipe(dims, R, bases, best_stored, small, recombine_max, max_fillings) -> Recipe:
     """Lowest-rank recipe for one oriented format, given R for all smaller
     formats (R[dims] is written as the search goes: a recombination block

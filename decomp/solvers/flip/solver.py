@@ -12,7 +12,6 @@ nothing: improvements reach the caller through SolveState.improved.
 
 from __future__ import annotations
 
-
 from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.rings import Ring
@@ -41,8 +40,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     down rank by rank through pools of schemes, each try a path of at most
     `path` flips that doubles after `patience` failed tries in a row.
     search="auto" (the default) walks formats of up to 64 standard products
-    and cyclic-symmetric schemes, and runs the adaptive search with short paths (1000 flips, patience 40)
-    above that, where long walks stall: measured (README, "Frontier"), from
+    and cyclic-symmetric schemes, and runs the adaptive search with short
+    paths (1000 flips, patience 40) above that, where long walks stall: measured (README, "Frontier"), from
     the standard 5x5x5 a walk makes no reduction in minutes and the short
     adaptive search reaches about 103 in 2 min, while on 3x4x4 and 4x4x4 the
     walk reaches the record fastest. path and patience left at None take

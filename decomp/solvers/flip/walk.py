@@ -190,7 +190,7 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 break
             again = True  # does not lift: a new attempt with the same random stream
         if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
-            interrupted = interrupted or (stop.is_set() and time.monotonic() < deadline)
+            interrupted = stop.is_set() and time.monotonic() < deadline  # stopped by the caller, not the clock
             break
         if again:
             state.fresh()
