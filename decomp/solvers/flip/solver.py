@@ -23,9 +23,29 @@ from ..options import whole_option
 from .walk import check_supported, walk_state, walker
 
 
-# Above this many standard products the default search is the adaptive one
-# with short paths (see run()).
+# Above this many standard products every walker of the default search runs
+# the adaptive search (see run()).
 LARGE_NAIVE_RANK = 64
+# A walk starts afresh after this many flips without a new best (1e8: about 10 s).
+WALK_RESTART = 100_000_000
+
+
+def _search_of(search: str, large: bool, symmetry: str, walker: int) -> str:
+    """The search walker number `walker` runs: search="auto" gives formats
+    above LARGE_NAIVE_RANK the adaptive search, and smaller ones both, walker
+    0 walking, walker 1 searching adaptively, and so on. Neither wins on all
+    (README, "Frontier"): from the standard 2x5x5 a walk makes no reduction
+    in 5e7 flips where the adaptive search reaches the record (40) in about
+    20 s, while on 3x4x4 and 4x4x4 the walk reaches 38 and 49 first and the
+    adaptive search's pools stall at 39 and 52. Cyclic-symmetric schemes
+    walk (measured as walks: 5x5x5 rank 93)."""
+    if search not in ("auto", "walk", "adaptive"):
+        raise DecompError(f"flip option search must be walk or adaptive (or auto, the default), not {search!r}")
+    if search != "auto":
+        return search
+    if symmetry != "none":
+        return "walk"
+    return "adaptive" if large or walker % 2 == 1 else "walk"
 
 
 def _count(name: str, value, least: int = 0) -> int:
@@ -34,19 +54,15 @@ def _count(name: str, value, least: int = 0) -> int:
 
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
         max_flips=None, lift=None, walkers=None, restart_flips=None, symmetry="none",
-        parts=None, fixed_terms=None, search="auto", pool=4, path=None, path_max=50_000_000,
-        patience=None) -> SolveResult:
+        parts=None, fixed_terms=None, search="auto", pool=4, path=1_000, path_max=50_000_000) -> SolveResult:
     """search="walk" is one long walk with restarts; search="adaptive" goes
     down rank by rank through pools of schemes, each try a path of at most
-    `path` flips that doubles after `patience` failed tries in a row.
-    search="auto" (the default) walks formats of up to 64 standard products
-    and cyclic-symmetric schemes, and runs the adaptive search with short
-    paths (1000 flips, patience 40) above that, where long walks stall: measured (README, "Frontier"), from
-    the standard 5x5x5 a walk makes no reduction in minutes and the short
-    adaptive search reaches about 103 in 2 min, while on 3x4x4 and 4x4x4 the
-    walk reaches the record fastest. path and patience left at None take
-    these per-size defaults (20000 and `pool` for the adaptive search on
-    small formats)."""
+    path, 2 path, 4 path, ... path_max flips, the length drawn by Thompson
+    sampling on the reductions per flip each length has given (adaptive.py).
+    search="auto" (the default) runs the adaptive search on every walker
+    above 64 standard products, where walks from the standard algorithm make
+    no reduction (5x5x5), and below that walks on even walkers and searches
+    adaptively on odd ones (_search_of); cyclic-symmetric schemes walk."""
     fmt = problem.fmt
     check_supported(fmt)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
@@ -57,33 +73,27 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         fixed_terms = _count("fixed_terms", fixed_terms, 1)
     if symmetry == "cyclic" and not isinstance(fmt, Format):
         raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
-    if search not in ("auto", "walk", "adaptive"):
-        raise DecompError(f"flip option search must be walk or adaptive (or auto, the default), not {search!r}")
     # Cyclic walks were measured as walks (5x5x5 rank 93 from a diagonal start); they keep them.
     large = isinstance(fmt, Format) and fmt.naive_rank > LARGE_NAIVE_RANK and symmetry == "none"
-    if search == "auto":
-        search = "adaptive" if large else "walk"
-    if path is None:
-        path = 1_000 if large else 20_000
-    if patience is None and large:
-        patience = 40
-    adaptive = None
-    if search == "adaptive":
-        adaptive = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1),
-                    _count("patience", patience, 1) if patience is not None else None)
-    if restart_flips is None:  # an adaptive search keeps its pools: no restarts unless asked
-        restart_flips = 0 if adaptive else 100_000_000
-    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms, adaptive)  # fail fast on a bad start or option
-    max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
+    pooled = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1))
     nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
+    searches = [_search_of(search, large, symmetry, w) for w in range(nwalkers)]
+    walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms,
+               pooled if "adaptive" in searches else None)  # fail fast on a bad start or option
+    max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
     chunk, plateau = _count("chunk", chunk, 1), _count("plateau", plateau)
-    plus_margin, restart_flips = _count("plus_margin", plus_margin), _count("restart_flips", restart_flips)
+    plus_margin = _count("plus_margin", plus_margin)
+    if restart_flips is not None:
+        restart_flips = _count("restart_flips", restart_flips)
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,
-                 restart_flips=restart_flips, symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
-                 adaptive=adaptive)
+                 # an adaptive search keeps its pools (and restarts itself when they stall)
+                 restart_flips=restart_flips if restart_flips is not None else
+                 (0 if searches[w] == "adaptive" else WALK_RESTART),
+                 symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
+                 adaptive=pooled if searches[w] == "adaptive" else None)
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:
@@ -115,7 +125,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     gf2 = from_bits(best["F"], best["rank"], fmt, prov)
     scheme = gf2
     message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"
-    extra = dict(totals, search=search, flips_per_second=totals["flips"] / max(1e-9, problem.elapsed()))
+    extra = dict(totals, search=",".join(sorted(set(searches))),
+                 flips_per_second=totals["flips"] / max(1e-9, problem.elapsed()))
     if lift:
         extra["lift"] = best["lift_message"] or "not attempted (target not reached)"
         if best["lifted"] is not None:

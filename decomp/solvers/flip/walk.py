@@ -172,7 +172,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
             unreported = top_F
         if reports is not None and (unreported is not None or time.monotonic() - last_report >= REPORT_EVERY):
             report = {"walker": index, "rank": int(r), "best_rank": top_r, "F": unreported,
-                      "flips": int(counters[0]), "plus_transitions": int(counters[2]), "restarts": restarts}
+                      "flips": int(counters[0]), "plus_transitions": int(counters[2]),
+                      "restarts": restarts + getattr(state, "restarts", 0)}
             if adaptive is not None:
                 report.update(pool_rank=state.level, path=state.path)
             reports.put(report)
@@ -188,7 +189,10 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 lifted = res.scheme
                 top_r, top_F = state.best_rank, bits
                 break
-            again = True  # does not lift: a new attempt with the same random stream
+            if adaptive is not None:
+                state.discard_best()  # does not lift: the search goes on from its pool
+            else:
+                again = True  # does not lift: a new attempt with the same random stream
         if time.monotonic() >= deadline or counters[0] >= max_flips or stop.is_set():
             interrupted = stop.is_set() and time.monotonic() < deadline  # stopped by the caller, not the clock
             break
@@ -200,7 +204,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     return {
         "F": top_F, "rank": top_r, "seed": seed, "walker": index,
         "flips": int(counters[0]), "reductions": int(counters[1]), "plus": int(counters[2]),
-        "restarts": restarts, "seconds": time.monotonic() - t0, "history": history,
+        "restarts": restarts + getattr(state, "restarts", 0), "seconds": time.monotonic() - t0,
+        "history": history,
         "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
         "lift_message": lift_message, "interrupted": interrupted,
     }
