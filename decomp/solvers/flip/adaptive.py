@@ -71,7 +71,7 @@ class AdaptiveSearch:
         self.state, self.pool_size = state, pool
         self.ladder = np.array(path_ladder(path, max(path, path_max)), dtype=np.float64)
         self.chooser = None  # numpy generator for the draws, seeded from the walk's stream
-        self.target = 0
+        self.restarts = 0  # new descents after a pool with no reduction near it
         # wins and flips per rung, over all levels and restarts
         self.wins = np.zeros(len(self.ladder))
         self.spent = np.zeros(len(self.ladder))
@@ -97,7 +97,7 @@ class AdaptiveSearch:
         self.pool, self.next = [start], []
         self.top = (self.level, start)  # best rank and scheme of this attempt
         self.try_moves = None  # moves of the running try (None: none running)
-        self.levels, self.restarts, self.flips = 0, 0, 0
+        self.levels, self.flips = 0, 0
         self.rung = 0
         self._new_level()
 
@@ -111,7 +111,6 @@ class AdaptiveSearch:
         still costs its plus transitions, so every call ends."""
         if self.chooser is None:
             self.chooser = np.random.default_rng(int(rand(rng)))
-        self.target = target
         spent = 0
         while self.top[0] > target and spent < steps:
             if self.try_moves is None:
@@ -128,9 +127,9 @@ class AdaptiveSearch:
             spent += made
             self.try_moves += made
             if self.state.best_rank < self.level:
-                self._found(self.state.best_snapshot(), self.state.best_rank, self.try_moves)
+                self._found(self.state.best_snapshot(), self.state.best_rank, target)
             elif self.try_moves >= self.path or dead:
-                self._missed(self.try_moves)
+                self._missed()
         return self.state.rank
 
     def discard_best(self) -> None:
@@ -149,34 +148,34 @@ class AdaptiveSearch:
         self.level_flips, self.level_wins, self.last_win_at = 0, 0, 0
         self.reached_after = self.flips  # flips of this descent before this level
 
-    def _found(self, snap, rank: int, used: int) -> None:
+    def _end_try(self) -> None:
+        """Charge the try's moves to its rung, this level and this descent."""
+        self.spent[self.rung] += self.try_moves
+        self.level_flips += self.try_moves
+        self.flips += self.try_moves
         self.try_moves = None
+
+    def _found(self, snap, rank: int, target: int) -> None:
+        self._end_try()
         self.wins[self.rung] += 1
-        self.spent[self.rung] += used
-        self.level_flips += used
-        self.flips += used
         self.level_wins += 1
         self.last_win_at = self.level_flips
         if rank < self.top[0]:
             self.top = (rank, snap)
-        if rank <= self.target:
+        if rank <= target:
             return  # a result for the walker, not a pool member (see discard_best)
         self.next.append(snap)
         if len(self.next) >= self.pool_size:
             self._descend()
 
-    def _missed(self, used: int) -> None:
-        self.try_moves = None
-        self.spent[self.rung] += used
-        self.level_flips += used
-        self.flips += used
+    def _missed(self) -> None:
+        self._end_try()
         if self.next and self.level_flips - self.last_win_at > STALL * self.last_win_at / self.level_wins:
             self._descend()  # this level stopped yielding: go on with what was found
         elif not self.next and self.level_flips > max(RESTART * self.reached_after,
                                                       RESTART_FLOOR * 2.0 ** self.restarts):
-            restarts = self.restarts + 1
+            self.restarts += 1
             self.fresh()  # no reduction near this pool: a new descent
-            self.restarts = restarts
 
     def _descend(self) -> None:
         self.level = max(self.state.rank_of(s) for s in self.next)

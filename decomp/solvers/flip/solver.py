@@ -34,9 +34,9 @@ def _search_of(search: str, large: bool, symmetry: str, walker: int) -> str:
     """The search walker number `walker` runs: search="auto" gives formats
     above LARGE_NAIVE_RANK the adaptive search, and smaller ones both, walker
     0 walking, walker 1 searching adaptively, and so on. Neither wins on all
-    (README, "Frontier"): from the standard 2x5x5 a walk makes no reduction
-    in 5e7 flips where the adaptive search reaches the record (40) in about
-    20 s, while on 3x4x4 and 4x4x4 the walk reaches 38 and 49 first and the
+    (README, "Adaptive search, stop 16"; single runs by hand): from the
+    standard 2x5x5 a walk makes no reduction in 5e7 flips where the adaptive
+    search reaches the record (40) in 21-39 s, while on 3x4x4 and 4x4x4 the walk reaches 38 and 49 first and the
     adaptive search's pools stall at 39 and 52. Cyclic-symmetric schemes
     walk (measured as walks: 5x5x5 rank 93)."""
     if search not in ("auto", "walk", "adaptive"):
@@ -73,8 +73,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         fixed_terms = _count("fixed_terms", fixed_terms, 1)
     if symmetry == "cyclic" and not isinstance(fmt, Format):
         raise DecompError("cyclic symmetry needs a square matrix format <n,n,n>, not a target")
-    # Cyclic walks were measured as walks (5x5x5 rank 93 from a diagonal start); they keep them.
-    large = isinstance(fmt, Format) and fmt.naive_rank > LARGE_NAIVE_RANK and symmetry == "none"
+    large = isinstance(fmt, Format) and fmt.naive_rank > LARGE_NAIVE_RANK
     pooled = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1))
     nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
     searches = [_search_of(search, large, symmetry, w) for w in range(nwalkers)]
