@@ -4,9 +4,13 @@ For every format n <= m <= p with dimensions 2..--max-dim (or --formats),
 runs the flip method from the standard algorithm (no stored scheme, no
 combination) over --ring for --minutes on --workers walkers, and prints the
 rank reached, the second it was reached, the record (records.csv, 2026)
-and the gap. --start combined starts instead from the combination DP's
-scheme over a catalogue (--results), which is what decomp can do with
-imported and stored schemes; the row then says so.
+and the gap. --symmetry cyclic (or both) adds, for square formats, a row
+for the walk over cyclic-symmetric schemes from Moosbauer & Poole's
+diagonal start, which is the standard algorithm's terms regrouped.
+--start combined starts instead from the combination DP's scheme over a
+catalogue (--results), which is what decomp can do with imported and
+stored schemes; the row then says so. Over z each new best is lifted as
+it comes, and a row shows the best rank that lifted.
 
 Peers: no other flip-graph searcher installs from PyPI here, so no side-by-side
 row can be run; --peer "CMD {format} {ring} {seconds}" runs one that is on
@@ -14,6 +18,7 @@ this machine and reads the last integer it prints as its rank.
 
     python bench/frontier.py --minutes 1 --max-dim 5 --ring gf2
     python bench/frontier.py --formats 5x5x5,4x4x5,4x5x5 --minutes 10 --ring gf2
+    python bench/frontier.py --formats 3x3x3,4x4x4,5x5x5 --symmetry both --minutes 2
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import subprocess
 
 import decomp  # noqa: F401  first: it sets OpenBLAS's thread timeout before numpy loads
 from decomp import Format, solve
+from decomp.core.lift import lift_gf2
 from decomp.core.records import best_known
 
 
@@ -40,21 +46,30 @@ def combined_start(fmt: Format, ring: str, results: str | None):
     return combined_scheme([s for _, s in Catalogue(results).load().schemes], fmt, ring)
 
 
-def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start) -> tuple[int, float]:
-    """Best rank and the second it was first reached."""
+def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
+         symmetry: str | None) -> tuple[int | None, float]:
+    """Best rank over `ring` and the second it was first reached. Over z the
+    walk runs over GF(2) and lifts at the target only, so each new best is
+    lifted here as it comes: the row shows the best rank that lifted (None
+    if none did), not the GF(2) rank."""
     record = best_known(fmt, ring)
     goal = record.rank if record else fmt.rank_lower_bound
     reached = {}
 
     def note(state):
-        if state.best_rank is not None:
-            reached.setdefault(state.best_rank, state.seconds)
+        better = state.improved is not None and state.improved.rank < min(reached, default=fmt.naive_rank + 1)
+        if better and (ring == "gf2" or lift_gf2(state.improved).scheme is not None):
+            reached[state.improved.rank] = state.seconds
         return False
 
     res = solve(fmt, max(goal, fmt.rank_lower_bound), method="flip", ring=ring, seed=seed, time_limit=seconds,
-                workers=workers, start=start, callback=note)
-    best = res.best_rank
-    return best, reached.get(best, res.wall_time)
+                workers=workers, start=start, symmetry=symmetry or "none", callback=note)
+    if res.scheme is not None:
+        reached.setdefault(res.scheme.rank, res.wall_time)
+    if not reached:
+        return None, res.wall_time
+    best = min(reached)
+    return best, reached[best]
 
 
 def peer(cmd: str, fmt: Format, ring: str, seconds: float) -> int | None:
@@ -76,6 +91,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--start", choices=("naive", "combined"), default="naive")
+    ap.add_argument("--symmetry", choices=("none", "cyclic", "both"), default="none",
+                    help="cyclic: walk over cyclic-symmetric schemes (square formats only); both: a row each")
     ap.add_argument("--results", default=None, help="catalogue for --start combined")
     ap.add_argument("--peer", default=None, help='command template, e.g. "mysearch {format} {ring} {seconds}"')
     args = ap.parse_args()
@@ -85,23 +102,28 @@ def main() -> None:
     seconds = args.minutes * 60
     print(f"flip from the {args.start} start, {args.workers} walker(s), {args.minutes:g} min per format, "
           f"ring {args.ring}, seed {args.seed}")
-    header = ["format", "naive", "start", "ours", "at s", "record", "gap"] + (["peer"] if args.peer else [])
+    header = ["format", "symmetry", "naive", "start", "ours", "at s", "record", "gap"] + (["peer"] if args.peer else [])
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
-    reached = 0
+    reached = rows = 0
+    symmetries = {"none": [None], "cyclic": ["cyclic"], "both": [None, "cyclic"]}[args.symmetry]
     for fmt in todo:
         start = combined_start(fmt, args.ring, args.results) if args.start == "combined" else "naive"
         start_rank = fmt.naive_rank if args.start == "naive" else start.rank
-        rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start)
         record = best_known(fmt, args.ring)
-        gap = None if record is None else rank - record.rank
-        reached += gap is not None and gap <= 0
-        row = [str(fmt), str(fmt.naive_rank), str(start_rank), str(rank), f"{at:.1f}",
-               str(record.rank) if record else "?", "" if gap is None else f"{gap:+d}"]
-        if args.peer:
-            theirs = peer(args.peer, fmt, args.ring, seconds)
-            row.append("-" if theirs is None else str(theirs))
-        print("| " + " | ".join(row) + " |", flush=True)
-    print(f"\nrecords reached: {reached} of {len(todo)}")
+        # Cyclic symmetry needs n = m = p; other formats get their plain row only.
+        for symmetry in [s for s in symmetries if s is None or fmt.n == fmt.m == fmt.p]:
+            rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry)
+            gap = None if record is None or rank is None else rank - record.rank
+            reached += gap is not None and gap <= 0
+            rows += 1
+            row = [str(fmt), symmetry or "none", str(fmt.naive_rank), str(start_rank),
+                   "none lifted" if rank is None else str(rank), f"{at:.1f}",
+                   str(record.rank) if record else "?", "" if gap is None else f"{gap:+d}"]
+            if args.peer:
+                theirs = peer(args.peer, fmt, args.ring, seconds)
+                row.append("-" if theirs is None else str(theirs))
+            print("| " + " | ".join(row) + " |", flush=True)
+    print(f"\nrecords reached: {reached} of {rows} rows")
 
 
 if __name__ == "__main__":

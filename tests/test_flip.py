@@ -38,12 +38,43 @@ def test_lifted_to_z():
     assert res.scheme.provenance.get("lifted_from") == "gf2"
 
 
+def test_run_over_z_that_misses_its_target_returns_its_best_scheme_lifted():
+    """Rank 6 is impossible for 2x2x2; the walk ends at 7, and every GF(2)
+    rank-7 scheme of 2x2x2 is Strassen's up to symmetry, which lifts. Before,
+    a Z run above its target returned no scheme at all."""
+    res = solve("2x2x2", 6, method="flip", ring="z", seed=2, time_limit=3)
+    assert not res.success and res.status == "time_limit" and res.best_rank == 7
+    assert res.scheme.rank == 7 and res.scheme.ring.value == "z" and res.scheme.verify().ok
+    assert res.extra["lift"].startswith("best rank 7 (above the target): lifted to Z")
+
+
 def test_lift_refuses_mod2_only_scheme(alphatensor_f2):
     s = next(x for x in alphatensor_f2 if x.fmt.dims == (4, 4, 4))
     res = lift_gf2(s)
     assert res.scheme is None and "does not lift" in res.message
     ok = lift_gf2(next(x for x in alphatensor_f2 if x.fmt.dims == (3, 4, 5)))
     assert ok.scheme is not None and ok.scheme.verify("z").ok
+
+
+def test_lift_with_entries_off_the_gf2_support():
+    """A 3x3x4 rank-29 scheme from a GF(2) flip walk (seed 1): no Z scheme has
+    its support, since flips over GF(2) cancel 1 + 1 where Z keeps a 2. With
+    every entry an unknown it lifts, to a Z scheme congruent to it mod 2
+    with an even nonzero entry where GF(2) has a zero."""
+    from pathlib import Path
+
+    from decomp.core.io import read_json
+
+    s = read_json(Path(__file__).parent / "data" / "walk_3x3x4_r29_gf2.json")
+    same = lift_gf2(s, free=False)
+    assert same.scheme is None and "with this support" in same.message
+    res = lift_gf2(s)
+    z = res.scheme
+    assert z is not None and z.ring.value == "z" and z.verify().ok and z.rank == 29
+    assert "off the GF(2) support" in res.message
+    pairs = [(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)) for a, b in zip(z.factors, s.factors)]
+    assert all(np.array_equal(a % 2, b) for a, b in pairs)
+    assert any(np.any((a != 0) & (b == 0)) for a, b in pairs)
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,12 +1,26 @@
-"""Lifting a GF(2) scheme to Z with the same support (Hensel lifting).
+"""Lifting a GF(2) scheme to Z (Hensel lifting).
 
-Unknowns are the nonzero entries of U, V, W (zeros stay zero). Starting from
+First with the same support: unknowns are the nonzero entries of U, V, W
+(zeros stay zero). Starting from
 x = 1 on the support (a solution mod 2), step k finds delta in {0,1}^N with
   J(x) delta = -F(x) / 2^k  (mod 2),
 where F(x) is the Brent residual, exactly divisible by 2^k, and J is its
 Jacobian, which mod 2 depends only on the support. Then x += 2^k delta solves
 the equations mod 2^(k+1). After each step the symmetric residues are tried
 over Z; most schemes that lift at all give +-1 coefficients within 2-3 steps.
+
+Then, when that fails, with every entry an unknown (_lift_free): a GF(2)
+zero may become an even integer, so a Z scheme whose support differs from
+the GF(2) one, as flips over GF(2) make (1 + 1 = 0 there, 2 over Z), is
+found too. The Jacobian mod 2 is the same at every step, so it is reduced
+once; its kernel is large (the scaling and sign symmetries of each term),
+and which solution is taken decides whether the residues stay small. Step 1
+fixes the signs: the first try takes the zero choice, later tries random
+ones; later steps prefer the choice that keeps an entry at -1 (2^k - 1 ->
+2^(k+1) - 1). By hand, along flip walks from the standard algorithm
+(schemes at each new best rank): 2x4x4, 3x3x4 and 4x4x5 schemes that had no
+lift with their support lifted this way, e.g. 4x4x5 at ranks 78 and 66
+where the support lift failed on all 16 tried.
 """
 
 from __future__ import annotations
@@ -19,6 +33,12 @@ from .rings import Ring
 from .scheme import Scheme
 
 MAX_BITS = 24
+# The free lift: steps per try, tries (sign choices), and the largest
+# matrix it reduces (equations x (unknowns + equations) bits: 4x4x5 at rank
+# 66 is 6.5e7 and takes about a second; 5x5x5 at rank 100 would be 3.6e8).
+FREE_BITS = 8
+FREE_TRIES = 8
+FREE_MAX_CELLS = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -75,29 +95,36 @@ def _jacobian(pos, s: Scheme):
     return eqs, J
 
 
-def _solve_gf2(J: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
-    """One solution of J x = rhs over GF(2) (free variables 0), or None."""
-    A = np.concatenate([J, rhs[:, None]], axis=1).astype(np.uint8)
-    A = np.packbits(A, axis=1, bitorder="little")
-    nrows, ncols = J.shape
-    pivots = []
-    row = 0
+def _eliminate(A: np.ndarray, ncols: int) -> list[int]:
+    """Reduced row echelon form, in place, of the bit-packed rows A (little
+    bit order) on their first ncols columns; the later columns ride along.
+    Returns the pivot columns (pivot i is in row i)."""
+    nrows = A.shape[0]
+    pivots: list[int] = []
     for col in range(ncols):
+        row = len(pivots)
+        if row == nrows:
+            break
         byte, bit = divmod(col, 8)
-        colbits = (A[row:, byte] >> bit) & 1
-        hits = np.flatnonzero(colbits)
+        hits = np.flatnonzero((A[row:, byte] >> bit) & 1)
         if len(hits) == 0:
             continue
         p = row + hits[0]
         if p != row:
             A[[row, p]] = A[[p, row]]
         others = np.flatnonzero((A[:, byte] >> bit) & 1)
-        others = others[others != row]
-        A[others] ^= A[row]
+        A[others[others != row]] ^= A[row]
         pivots.append(col)
-        row += 1
-        if row == nrows:
-            break
+    return pivots
+
+
+def _solve_gf2(J: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
+    """One solution of J x = rhs over GF(2) (free variables 0), or None."""
+    A = np.concatenate([J, rhs[:, None]], axis=1).astype(np.uint8)
+    A = np.packbits(A, axis=1, bitorder="little")
+    ncols = J.shape[1]
+    pivots = _eliminate(A, ncols)
+    row = len(pivots)
     bits = np.unpackbits(A, axis=1, bitorder="little")[:, : ncols + 1]
     # inconsistent: a zero row with rhs 1
     if np.any((bits[row:, :ncols].sum(axis=1) == 0) & (bits[row:, ncols] == 1)):
@@ -108,12 +135,27 @@ def _solve_gf2(J: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
     return x
 
 
-def lift_gf2(s: Scheme, max_bits: int = MAX_BITS) -> LiftResult:
-    """Try to turn a GF(2) scheme into a Z scheme with the same support."""
+def lift_gf2(s: Scheme, max_bits: int = MAX_BITS, free: bool = True) -> LiftResult:
+    """Try to turn a GF(2) scheme into a Z scheme: with the same support
+    first, then (free=True) letting GF(2) zeros become even integers."""
     if s.ring is not Ring.GF2:
         s = s.as_ring(Ring.GF2)
     if not s.verify().ok:
         return LiftResult(None, "not a valid GF(2) scheme")
+    same = _lift_support(s, max_bits)
+    if same.scheme is not None or not free:
+        return same
+    equations = s.fmt.shape[0] * s.fmt.shape[1] * s.fmt.shape[2]
+    cells = equations * (s.rank * sum(s.fmt.shape) + equations)
+    if cells > FREE_MAX_CELLS:
+        return LiftResult(None, f"{same.message}; too large to lift with free entries")
+    other = _lift_free(s)
+    if other.scheme is not None:
+        return other
+    return LiftResult(None, f"{same.message}; with free entries: {other.message}")
+
+
+def _lift_support(s: Scheme, max_bits: int) -> LiftResult:
     pos = _support(s)
     vals = [np.ones(len(p), dtype=np.int64) for p in pos]
     eqs, J = _jacobian(pos, s)
@@ -149,3 +191,108 @@ def _candidate(s: Scheme, pos, vals, modulus: int) -> Scheme | None:
     prov["lifted_from"] = "gf2"
     z = Scheme(s.fmt, *mats, ring=Ring.Z, provenance=prov)
     return z if z.verify().ok else None
+
+
+# ------------------------------------------------------------ free entries
+def _free_jacobian(s: Scheme):
+    """Jacobian mod 2 with every entry of U, V, W an unknown (columns: U, V,
+    W flattened row-major). d/dU[a,r] at (a,b,c) is V[b,r] W[c,r], so a
+    column is nonzero where the term's other two factors are. Returns the
+    touched tensor positions and the dense 0/1 matrix on them."""
+    U, V, W = (np.asarray(m, dtype=np.int64) % 2 for m in s.factors)
+    (nu, nv, nw), r = s.fmt.shape, s.rank
+    rows, cols = [], []
+    for t in range(r):
+        su, sv, sw = (np.flatnonzero(M[:, t]) for M in (U, V, W))
+        a, b, c = np.meshgrid(np.arange(nu), sv, sw, indexing="ij")
+        rows.append(((a * nv + b) * nw + c).ravel()), cols.append((a * r + t).ravel())
+        a, b, c = np.meshgrid(su, np.arange(nv), sw, indexing="ij")
+        rows.append(((a * nv + b) * nw + c).ravel()), cols.append((U.size + b * r + t).ravel())
+        a, b, c = np.meshgrid(su, sv, np.arange(nw), indexing="ij")
+        rows.append(((a * nv + b) * nw + c).ravel()), cols.append((U.size + V.size + c * r + t).ravel())
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    eqs, row_of = np.unique(rows, return_inverse=True)
+    J = np.zeros((len(eqs), U.size + V.size + W.size), dtype=np.uint8)
+    np.add.at(J, (row_of, cols), 1)
+    return eqs, J % 2
+
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _parity(packed_rows: np.ndarray, packed_x: np.ndarray) -> np.ndarray:
+    """(M x) mod 2 for bit-packed rows of M and a bit-packed x."""
+    return _POPCOUNT[packed_rows & packed_x].sum(axis=1, dtype=np.int64) % 2
+
+
+def _pack(x: np.ndarray, width: int) -> np.ndarray:
+    return np.packbits(np.resize(np.asarray(x, dtype=np.uint8), width) * (np.arange(width) < len(x)),
+                       bitorder="little")
+
+
+class _Reduced:
+    """J brought to reduced row echelon form once, with the row operations
+    kept (bit-packed), so that J x = rhs is solved for each new rhs without
+    eliminating again, with the free unknowns set as the caller prefers."""
+
+    def __init__(self, J: np.ndarray):
+        nrows, ncols = J.shape
+        width = -(-ncols // 8) * 8  # byte-aligned, so the row operations start on a byte
+        A = np.zeros((nrows, width + nrows), dtype=np.uint8)
+        A[:, :ncols] = J
+        A[np.arange(nrows), width + np.arange(nrows)] = 1
+        A = np.packbits(A, axis=1, bitorder="little")
+        pivots = _eliminate(A, ncols)
+        row = len(pivots)
+        self.rank, self.nrows = row, nrows
+        self.pivots = np.array(pivots, dtype=np.int64)
+        self.free = np.setdiff1d(np.arange(ncols), self.pivots)
+        left = np.unpackbits(A[:row, :width // 8], axis=1, bitorder="little")[:, self.free]
+        self.R = np.packbits(left, axis=1, bitorder="little")  # pivot rows on the free columns
+        self.T = A[:, width // 8:]  # the row operations
+
+    def solve(self, rhs: np.ndarray, prefer: np.ndarray) -> np.ndarray | None:
+        b = _parity(self.T, _pack(rhs, self.T.shape[1] * 8))
+        if np.any(b[self.rank:]):
+            return None  # inconsistent
+        x = np.asarray(prefer, dtype=np.int64) % 2
+        x[self.pivots] = (b[:self.rank] + _parity(self.R, _pack(x[self.free], self.R.shape[1] * 8))) % 2
+        return x
+
+
+def _lift_free(s: Scheme, max_bits: int = FREE_BITS, tries: int = FREE_TRIES, seed: int = 0) -> LiftResult:
+    start = [np.asarray(m, dtype=np.int64) % 2 for m in s.factors]
+    eqs, J = _free_jacobian(s)
+    untouched = np.setdiff1d(np.arange(int(np.prod(s.fmt.shape))), eqs)
+    reduced = _Reduced(J)
+    sizes = np.cumsum([m.size for m in start])[:-1]
+    rng = np.random.default_rng(seed)
+    target = s.fmt.tensor()
+    message = ""
+    for attempt in range(tries):
+        mats = [m.copy() for m in start]
+        for k in range(1, max_bits):
+            half, modulus = 1 << k, 1 << (k + 1)
+            sym = [np.where(m > half // 2, m - half, m) for m in mats]
+            z = Scheme(s.fmt, *sym, ring=Ring.Z, provenance=dict(s.provenance, lifted_from="gf2"))
+            if z.verify().ok:
+                return LiftResult(z, f"lifted to Z after {k - 1} Hensel step(s), with entries off the GF(2) "
+                                     f"support (sign choice {attempt + 1})")
+            U, V, W = mats
+            F = ((np.einsum("ar,br,cr->abc", U, V, W) - target) % modulus).ravel()
+            if np.any(F[untouched]):
+                message = "does not lift: an untouched tensor entry is odd"
+                break
+            flat = np.concatenate([m.ravel() for m in mats])
+            if k == 1:  # the signs: 1 stays 1 or becomes -1 = 3 mod 4
+                prefer = (rng.random(flat.size) < 0.5) * flat if attempt else np.zeros_like(flat)
+            else:  # keep -1 at -1
+                prefer = (flat == half - 1).astype(np.int64)
+            delta = reduced.solve(((-(F // half)) % 2)[eqs], prefer)
+            if delta is None:
+                message = f"no solution mod 2^{k + 1}"
+                break
+            mats = [(m + half * d.reshape(m.shape)) % modulus for m, d in zip(mats, np.split(delta, sizes))]
+        else:
+            message = f"no small integer lift within 2^{max_bits}"
+    return LiftResult(None, f"{message} ({tries} sign choices)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ...core.errors import DecompError
 from ...core.formats import Format
+from ...core.lift import lift_gf2
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ...parallel import run_jobs
@@ -127,9 +128,16 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     extra = dict(totals, search=",".join(sorted(set(searches))),
                  flips_per_second=totals["flips"] / max(1e-9, problem.elapsed()))
     if lift:
-        extra["lift"] = best["lift_message"] or "not attempted (target not reached)"
-        if best["lifted"] is not None:
-            scheme = Scheme(fmt, *best["lifted"], ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
+        lifted = best["lifted"]
+        extra["lift"] = best["lift_message"] or "not attempted"
+        if lifted is None and best["rank"] > problem.rank:
+            # The walker lifts at the target only; a run that ends above it
+            # still returns its best scheme over Z when that one lifts.
+            res = lift_gf2(gf2)
+            extra["lift"] = f"best rank {best['rank']} (above the target): {res.message}"
+            lifted = None if res.scheme is None else res.scheme.factors
+        if lifted is not None:
+            scheme = Scheme(fmt, *lifted, ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
             message += "; lifted to Z"
         else:
             scheme = None
