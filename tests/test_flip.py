@@ -77,6 +77,30 @@ def test_lift_with_entries_off_the_gf2_support():
     assert any(np.any((a != 0) & (b == 0)) for a, b in pairs)
 
 
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 40), cols=st.integers(1, 40), seed=st.integers(0, 10**6))
+def test_reduced_jacobian_solves_each_rhs_with_the_preferred_free_values(rows, cols, seed):
+    """The free lift reduces J once and then solves J x = rhs for each step's
+    rhs: x must solve it, take the preferred value on every free unknown,
+    and an rhs outside J's column space must be refused."""
+    from decomp.core.lift import _Reduced
+
+    rng = np.random.default_rng(seed)
+    J = (rng.random((rows, cols)) < 0.3).astype(np.uint8)
+    reduced = _Reduced(J)
+    prefer = rng.integers(0, 2, cols)
+    rhs = (J.astype(np.int64) @ rng.integers(0, 2, cols)) % 2
+    x = reduced.solve(rhs.astype(np.uint8), prefer)
+    assert x is not None and np.array_equal((J.astype(np.int64) @ x) % 2, rhs)
+    assert np.array_equal(x[reduced.free], prefer[reduced.free])
+    bad = rng.integers(0, 2, rows).astype(np.uint8)
+    y = reduced.solve(bad, prefer)
+    if y is not None:
+        assert np.array_equal((J.astype(np.int64) @ y) % 2, bad)
+    elif cols <= 10:  # refused: no x at all solves it (checked by enumeration)
+        assert not any(np.array_equal((J.astype(np.int64) @ np.array(v)) % 2, bad) for v in np.ndindex(*(2,) * cols))
+
+
 @settings(max_examples=25, deadline=None)
 @given(dims=st.sampled_from([(2, 2, 2), (2, 2, 3), (2, 3, 3), (3, 3, 3)]), seed=st.integers(1, 10**9),
        steps=st.integers(1, 3000), plateau=st.sampled_from([0, 5, 50]))

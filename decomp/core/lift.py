@@ -226,8 +226,10 @@ def _parity(packed_rows: np.ndarray, packed_x: np.ndarray) -> np.ndarray:
 
 
 def _pack(x: np.ndarray, width: int) -> np.ndarray:
-    return np.packbits(np.resize(np.asarray(x, dtype=np.uint8), width) * (np.arange(width) < len(x)),
-                       bitorder="little")
+    """x (0/1) zero-padded to width bits, packed like the rows it meets."""
+    buf = np.zeros(width, dtype=np.uint8)
+    buf[:len(x)] = x
+    return np.packbits(buf, bitorder="little")
 
 
 class _Reduced:
