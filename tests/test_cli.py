@@ -52,7 +52,8 @@ def test_verify_table_and_json(tmp_path, capsys):
     (["solve", "2x2x2", "--rank", "8", "--method", "naive", "-o", "zz=1"], "unknown option"),
     (["verify", "/no/such/file.json"], "no such file"),
     (["show", "7x7x7"], "no stored scheme"),
-    (["solve", "2x2x2", "--rank", "8", "--method", "naive", "--symmetry", "cyclic"], "--symmetry is an option of flip, sat and als"),
+    (["solve", "2x2x2", "--rank", "8", "--method", "naive", "--symmetry", "cyclic"],
+     "--symmetry is an option of flip, sat and als"),
     (["solve", "2x2x3", "--rank", "11", "--symmetry", "cyclic"], "needs a square format"),
 ])
 def test_bad_input_one_line_exit_2(args, msg, capsys):
@@ -103,3 +104,22 @@ def test_solve_cyclic_symmetry_stores_a_symmetric_scheme(tmp_path, capsys):
     stored = Catalogue(tmp_path).best("3x3x3", "gf2")
     assert stored.rank == 23 and stored.verify().ok
     flip_cyclic.orbits_of(to_bits(stored, 23), 23)
+
+
+def test_z_run_that_misses_stores_its_lifted_best_and_table_skips_targets(tmp_path, capsys):
+    """A flip run over Z that ends above its target keeps its best scheme
+    lifted (rank 6 is impossible for 2x2x2; 7 is Strassen's, which lifts),
+    and decomp table over a catalogue that also holds a structured target
+    (poly:2) builds its combination DP from the formats alone."""
+    res = tmp_path / "cat"
+    code, out, _ = run_cli(["solve", "2x2x2", "--rank", "6", "--ring", "z", "--time-limit", "2", "--seed", "2",
+                            "--results", res, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 1 and d["status"] == "time_limit" and d["stored"] == "added"
+    assert [p.name[:5] for p in (res / "2x2x2" / "z").iterdir()] == ["r0007"]
+    code, out, _ = run_cli(["solve", "--target", "poly:2", "--rank", "3", "--method", "flip", "--seed", "1",
+                            "--time-limit", "20", "--results", res, "--json"], capsys)
+    assert code == 0 and json.loads(out)["stored"] == "added"
+    code, out, err = run_cli(["table", "--ring", "all", "--max", "3", "--results", res, "--json"], capsys)
+    rows = {(r["format"], r["ring"]): r for r in json.loads(out)}
+    assert code == 0 and rows[("2x2x2", "z")]["found"] == 7 and rows[("2x2x2", "z")]["ours"]["combined"] == 7

@@ -56,7 +56,9 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
         res = solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, callback=callback,
                     **options)
     stored = None
-    if keeper is not None and res.scheme is not None and res.success:
+    # A run that misses its target still returns its best verified scheme
+    # (over Z: the best that lifted, which no improvement stored on the way).
+    if keeper is not None and res.scheme is not None:
         stored = cat.add(res.scheme)
         if stored.status == "duplicate" and stored.path in keeper.added:
             stored = replace(stored, status="added")

@@ -123,8 +123,10 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
         raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
     if recombine_max < 0:
         raise DecompError(f"--recombine-max must be >= 0 (0: no recombination), got {recombine_max}")
+    # Structured targets (poly:3, complex, ...) share the catalogue but are not formats.
     usable = [s if s.ring is ring or ring is Ring.Q else s.as_ring(ring) for s in schemes
-              if (implies(s.ring, ring) or s.ring is ring) and max(s.fmt.dims) <= max_dim]
+              if isinstance(s.fmt, Format) and (implies(s.ring, ring) or s.ring is ring)
+              and max(s.fmt.dims) <= max_dim]
     bases: list[Scheme] = []
     best_stored: dict = {}
     for s in usable:
