@@ -52,14 +52,20 @@ def _support(s: Scheme):
     return pos
 
 
-def _residual(vals, pos, s: Scheme, modulus: int) -> np.ndarray:
-    """F(x) = sum_r U (x) V (x) W - T over Z/modulus, as int64 dense tensor."""
+def _dense(pos, vals, s: Scheme) -> list[np.ndarray]:
+    """U, V, W with the support lift's values on their support, zeros elsewhere."""
     mats = []
     for (idx, v), rows in zip(zip(pos, vals), s.fmt.shape):
         m = np.zeros((rows, s.rank), dtype=np.int64)
         m[idx[:, 0], idx[:, 1]] = v
-        mats.append(m % modulus)
-    U, V, W = mats
+        mats.append(m)
+    return mats
+
+
+def _residual(mats, s: Scheme, modulus: int) -> np.ndarray:
+    """F(x) = sum_r U (x) V (x) W - T over Z/modulus, as int64 dense tensor
+    (reduced term by term: entries up to 2^24 would overflow a product of three)."""
+    U, V, W = (m % modulus for m in mats)
     rec = np.zeros(s.fmt.shape, dtype=np.int64)
     for r in range(s.rank):
         uv = np.outer(U[:, r], V[:, r]) % modulus
@@ -162,10 +168,11 @@ def _lift_support(s: Scheme, max_bits: int) -> LiftResult:
     sizes = [len(p) for p in pos]
     for k in range(1, max_bits):
         modulus = 1 << (k + 1)
-        candidate = _candidate(s, pos, vals, 1 << k)
+        mats = _dense(pos, vals, s)
+        candidate = _candidate(s, mats, 1 << k)
         if candidate is not None:
             return LiftResult(candidate, f"lifted to Z after {k - 1} Hensel step(s)")
-        F = _residual(vals, pos, s, modulus).ravel()
+        F = _residual(mats, s, modulus).ravel()
         if np.any(F % (1 << k)):
             return LiftResult(None, "internal: residual not divisible")  # cannot happen
         rhs = ((-(F // (1 << k))) % 2)[eqs].astype(np.uint8)
@@ -179,17 +186,10 @@ def _lift_support(s: Scheme, max_bits: int) -> LiftResult:
     return LiftResult(None, f"no small integer lift within 2^{max_bits}")
 
 
-def _candidate(s: Scheme, pos, vals, modulus: int) -> Scheme | None:
+def _candidate(s: Scheme, mats, modulus: int) -> Scheme | None:
     """Symmetric residues of the current lift, if they form a Z scheme."""
-    mats = []
-    for (idx, v), rows in zip(zip(pos, vals), s.fmt.shape):
-        sym = np.where(v % modulus > modulus // 2, v % modulus - modulus, v % modulus)
-        m = np.zeros((rows, s.rank), dtype=np.int64)
-        m[idx[:, 0], idx[:, 1]] = sym
-        mats.append(m)
-    prov = dict(s.provenance)
-    prov["lifted_from"] = "gf2"
-    z = Scheme(s.fmt, *mats, ring=Ring.Z, provenance=prov)
+    sym = [np.where(m % modulus > modulus // 2, m % modulus - modulus, m % modulus) for m in mats]
+    z = Scheme(s.fmt, *sym, ring=Ring.Z, provenance=dict(s.provenance, lifted_from="gf2"))
     return z if z.verify().ok else None
 
 
@@ -246,7 +246,7 @@ class _Reduced:
         A = np.packbits(A, axis=1, bitorder="little")
         pivots = _eliminate(A, ncols)
         row = len(pivots)
-        self.rank, self.nrows = row, nrows
+        self.rank = row
         self.pivots = np.array(pivots, dtype=np.int64)
         self.free = np.setdiff1d(np.arange(ncols), self.pivots)
         left = np.unpackbits(A[:row, :width // 8], axis=1, bitorder="little")[:, self.free]
@@ -269,19 +269,16 @@ def _lift_free(s: Scheme, max_bits: int = FREE_BITS, tries: int = FREE_TRIES, se
     reduced = _Reduced(J)
     sizes = np.cumsum([m.size for m in start])[:-1]
     rng = np.random.default_rng(seed)
-    target = s.fmt.tensor()
     message = ""
     for attempt in range(tries):
         mats = [m.copy() for m in start]
         for k in range(1, max_bits):
             half, modulus = 1 << k, 1 << (k + 1)
-            sym = [np.where(m > half // 2, m - half, m) for m in mats]
-            z = Scheme(s.fmt, *sym, ring=Ring.Z, provenance=dict(s.provenance, lifted_from="gf2"))
-            if z.verify().ok:
+            z = _candidate(s, mats, half)
+            if z is not None:
                 return LiftResult(z, f"lifted to Z after {k - 1} Hensel step(s), with entries off the GF(2) "
                                      f"support (sign choice {attempt + 1})")
-            U, V, W = mats
-            F = ((np.einsum("ar,br,cr->abc", U, V, W) - target) % modulus).ravel()
+            F = _residual(mats, s, modulus).ravel()
             if np.any(F[untouched]):
                 message = "does not lift: an untouched tensor entry is odd"
                 break
