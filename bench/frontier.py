@@ -30,6 +30,7 @@ import subprocess
 
 import decomp  # noqa: F401  first: it sets OpenBLAS's thread timeout before numpy loads
 from decomp import Format, solve
+from decomp.core.errors import DecompError
 from decomp.core.lift import lift_gf2
 from decomp.core.records import best_known
 
@@ -98,7 +99,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.minutes <= 0 or not 2 <= args.max_dim <= 16 or args.workers < 1:
         ap.error("--minutes must be positive, --max-dim within 2..16, --workers >= 1")
-    todo = [Format.parse(f) for f in args.formats.split(",")] if args.formats else formats(args.max_dim)
+    try:
+        todo = [Format.parse(f) for f in args.formats.split(",")] if args.formats else formats(args.max_dim)
+    except DecompError as e:
+        ap.error(str(e))
     seconds = args.minutes * 60
     print(f"flip from the {args.start} start, {args.workers} walker(s), {args.minutes:g} min per format, "
           f"ring {args.ring}, seed {args.seed}")

@@ -18,6 +18,7 @@ import time
 
 import decomp  # noqa: F401  first: it sets OpenBLAS's thread timeout before numpy loads
 from decomp import Format, solve
+from decomp.core.errors import DecompError
 from decomp.core.lift import lift_gf2
 
 
@@ -48,12 +49,15 @@ def main() -> None:
     args = ap.parse_args()
     if args.seeds < 1 or args.seconds <= 0:
         ap.error("--seeds must be >= 1 and --seconds positive")
+    try:
+        todo = [Format.parse(text) for text in args.formats.split(",")]
+    except DecompError as e:
+        ap.error(str(e))
     print(f"schemes at each new best rank of one GF(2) walk, {args.seconds:g} s per seed, seeds 1..{args.seeds}")
     print("| format | schemes | lift, same support | lift, free entries | ratio | "
           "median s, same support | median s, free entries |")
     print("|---|---|---|---|---|---|---|")
-    for text in args.formats.split(","):
-        fmt = Format.parse(text)
+    for fmt in todo:
         schemes = [s for seed in range(1, args.seeds + 1) for s in walk_schemes(fmt, args.seconds, seed)]
         same = [timed_lift(s, free=False) for s in schemes]
         free = [timed_lift(s, free=True) for s in schemes]
