@@ -9,8 +9,10 @@ for the walk over cyclic-symmetric schemes from Moosbauer & Poole's
 diagonal start, which is the standard algorithm's terms regrouped.
 --start combined starts instead from the combination DP's scheme over a
 catalogue (--results), which is what decomp can do with imported and
-stored schemes; the row then says so. Over z each new best is lifted as
-it comes, and a row shows the best rank that lifted.
+stored schemes; the row then says so. --start projected starts from the
+best projection of a stored scheme of a larger format (a meta flip). Over z each new best is lifted as
+it comes, and a row shows the best rank that lifted. --walk-ring zt (or
+both) walks over Z with entries in {-1, 0, 1} instead (nothing to lift).
 
 Peers: no other flip-graph searcher installs from PyPI here, so no side-by-side
 row can be run; --peer "CMD {format} {ring} {seconds}" runs one that is on
@@ -40,15 +42,19 @@ def formats(max_dim: int) -> list[Format]:
     return [Format(*d) for d in sorted(dims, key=lambda d: (d[0] * d[1] * d[2], d))]
 
 
-def combined_start(fmt: Format, ring: str, results: str | None):
+def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None):
+    """--start combined (the combination DP's scheme) or projected (the best
+    projection of a stored scheme of a larger format), over the catalogue."""
+    from decomp.core.projection import projected_start
     from decomp.core.recipes import combined_scheme
     from decomp.core.store import Catalogue
 
-    return combined_scheme([s for _, s in Catalogue(results).load().schemes], fmt, ring)
+    schemes = [s for _, s in Catalogue(results).load().schemes]
+    return (combined_scheme if kind == "combined" else projected_start)(schemes, fmt, ring)
 
 
 def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
-         symmetry: str | None) -> tuple[int | None, float]:
+         symmetry: str | None, walk_ring: str = "gf2") -> tuple[int | None, float]:
     """Best rank over `ring` and the second it was first reached. Over z the
     walk runs over GF(2) and lifts at the target only, so each new best is
     lifted here as it comes: the row shows the best rank that lifted (None
@@ -59,12 +65,12 @@ def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
 
     def note(state):
         better = state.improved is not None and state.improved.rank < min(reached, default=fmt.naive_rank + 1)
-        if better and (ring == "gf2" or lift_gf2(state.improved).scheme is not None):
+        if better and (ring == "gf2" or walk_ring == "zt" or lift_gf2(state.improved).scheme is not None):
             reached[state.improved.rank] = state.seconds
         return False
 
     res = solve(fmt, max(goal, fmt.rank_lower_bound), method="flip", ring=ring, seed=seed, time_limit=seconds,
-                workers=workers, start=start, symmetry=symmetry or "none", callback=note)
+                workers=workers, start=start, symmetry=symmetry or "none", walk_ring=walk_ring, callback=note)
     if res.scheme is not None:
         reached.setdefault(res.scheme.rank, res.wall_time)
     if not reached:
@@ -91,10 +97,12 @@ def main() -> None:
     ap.add_argument("--ring", choices=("gf2", "z"), default="gf2")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--start", choices=("naive", "combined"), default="naive")
+    ap.add_argument("--start", choices=("naive", "combined", "projected"), default="naive")
     ap.add_argument("--symmetry", choices=("none", "cyclic", "both"), default="none",
                     help="cyclic: walk over cyclic-symmetric schemes (square formats only); both: a row each")
-    ap.add_argument("--results", default=None, help="catalogue for --start combined")
+    ap.add_argument("--walk-ring", choices=("gf2", "zt", "both"), default="gf2",
+                    help="zt: walk over Z with entries in {-1,0,1} (no symmetry); both: a row each")
+    ap.add_argument("--results", default=None, help="catalogue for --start combined or projected")
     ap.add_argument("--peer", default=None, help='command template, e.g. "mysearch {format} {ring} {seconds}"')
     args = ap.parse_args()
     if args.minutes <= 0 or not 2 <= args.max_dim <= 16 or args.workers < 1:
@@ -106,21 +114,29 @@ def main() -> None:
     seconds = args.minutes * 60
     print(f"flip from the {args.start} start, {args.workers} walker(s), {args.minutes:g} min per format, "
           f"ring {args.ring}, seed {args.seed}")
-    header = ["format", "symmetry", "naive", "start", "ours", "at s", "record", "gap"] + (["peer"] if args.peer else [])
+    header = ["format", "symmetry", "walk ring", "naive", "start", "ours", "at s", "record", "gap"]
+    header += ["peer"] if args.peer else []
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     reached = rows = 0
     symmetries = {"none": [None], "cyclic": ["cyclic"], "both": [None, "cyclic"]}[args.symmetry]
+    walk_rings = {"gf2": ["gf2"], "zt": ["zt"], "both": ["gf2", "zt"]}[args.walk_ring]
     for fmt in todo:
-        start = combined_start(fmt, args.ring, args.results) if args.start == "combined" else "naive"
+        try:
+            start = "naive" if args.start == "naive" else catalogue_start(args.start, fmt, args.ring, args.results)
+        except DecompError as e:  # nothing in the catalogue to start from
+            print(f"| {fmt} | {e} |", flush=True)
+            continue
         start_rank = fmt.naive_rank if args.start == "naive" else start.rank
         record = best_known(fmt, args.ring)
-        # Cyclic symmetry needs n = m = p; other formats get their plain row only.
-        for symmetry in [s for s in symmetries if s is None or fmt.n == fmt.m == fmt.p]:
-            rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry)
+        # Cyclic symmetry needs n = m = p, and walks over GF(2) only.
+        variants = [(s, w) for s in symmetries for w in walk_rings
+                    if s is None or (fmt.n == fmt.m == fmt.p and w == "gf2")]
+        for symmetry, walk_ring in variants:
+            rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
             gap = None if record is None or rank is None else rank - record.rank
             reached += gap is not None and gap <= 0
             rows += 1
-            row = [str(fmt), symmetry or "none", str(fmt.naive_rank), str(start_rank),
+            row = [str(fmt), symmetry or "none", walk_ring, str(fmt.naive_rank), str(start_rank),
                    "none lifted" if rank is None else str(rank), f"{at:.1f}",
                    str(record.rank) if record else "?", "" if gap is None else f"{gap:+d}"]
             if args.peer:

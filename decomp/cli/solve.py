@@ -75,6 +75,15 @@ def _combined_start(fmt, ring: str, results):
     return combined_scheme([s for _, s in catalogue(results).load().schemes], fmt, ring)
 
 
+def _projected_start(fmt, ring: str, results):
+    """The lowest-rank projection of a stored scheme of a larger format."""
+    from ..core.projection import projected_start
+
+    if not isinstance(fmt, Format):
+        raise DecompError("--start projected needs a matrix format, not a target")
+    return projected_start([s for _, s in catalogue(results).load().schemes], fmt, ring)
+
+
 @app.command("solve")
 def solve_cmd(
     format: Optional[str] = typer.Argument(None, help="format, e.g. 3x3x3 (or use --target)"),
@@ -88,8 +97,9 @@ def solve_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start",
-                                        help="start point (flip): naive, a scheme file, or combined (the "
-                                             "combination DP's scheme over the catalogue)"),
+                                        help="start point (flip): naive, a scheme file, combined (the "
+                                             "combination DP's scheme over the catalogue) or projected (the "
+                                             "best projection of a stored scheme of a larger format)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
@@ -120,6 +130,8 @@ def solve_cmd(
         store = False  # file targets are not kept in the catalogue
     if start == "combined":
         options["start"] = _combined_start(fmt, ring.value, results)
+    elif start == "projected":
+        options["start"] = _projected_start(fmt, ring.value, results)
     cat = catalogue(results) if store else None
     res, stored = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:

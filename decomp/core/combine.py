@@ -5,6 +5,7 @@ Every function returns a real Scheme (checked by the caller or by
   product       <a,b,c> (x) <d,e,f> = <ad,be,cf>, rank r1*r2 (block recursion);
   direct_sum    <n,m,p1> + <n,m,p2> = <n,m,p1+p2> along any axis, ranks add;
   restrict      <n,m,p> -> <n',m',p'> smaller: zero rows/cols of A and B;
+  project       the same for any chosen rows/cols (projection.py picks them);
   recombine     a small scheme applied to unequal blocks (AlphaTensor's
                 recombination): term r multiplies blocks padded to the largest
                 block it touches, with any scheme for that block format.
@@ -133,15 +134,26 @@ def restrict(s: Scheme, small) -> Scheme:
     small = Format.parse(small)
     if any(x > y for x, y in zip(small.dims, s.fmt.dims)):
         raise SchemeError(f"{small} does not fit inside {s.fmt}")
-    n, m, p = small.dims
+    return project(s, tuple(range(d) for d in small.dims), f"restriction of {s.fmt}")
+
+
+def project(s: Scheme, keep, source: str | None = None) -> Scheme:
+    """The scheme for the indices in keep = (rows, mids, cols) of the n, m
+    and p axes only: A's rows and columns `mids`, B's columns `cols` (the
+    others set to zero, C's rows and columns outside them ignored); terms
+    that vanish are dropped."""
+    rows, mids, cols = (list(x) for x in keep)
     N, M, P = s.fmt.dims
-    rows_u = [i * M + j for i in range(n) for j in range(m)]
-    rows_v = [j * P + k for j in range(m) for k in range(p)]
-    rows_w = [k * N + i for k in range(p) for i in range(n)]
-    U, V, W = s.U[rows_u], s.V[rows_v], s.W[rows_w]
-    keep = [r for r in range(s.rank) if np.any(U[:, r] != 0) and np.any(V[:, r] != 0) and np.any(W[:, r] != 0)]
-    prov = {"method": "combined", "source": f"restriction of {s.fmt}"}
-    return Scheme(small, U[:, keep], V[:, keep], W[:, keep], ring=s.ring, provenance=prov)
+    if not all(0 <= x < d for idx, d in zip((rows, mids, cols), (N, M, P)) for x in idx) \
+            or not (rows and mids and cols):
+        raise SchemeError(f"indices {keep} do not select a format inside {s.fmt}")
+    U = s.U[[i * M + j for i in rows for j in mids]]
+    V = s.V[[j * P + k for j in mids for k in cols]]
+    W = s.W[[k * N + i for k in cols for i in rows]]
+    keep_terms = [r for r in range(s.rank) if np.any(U[:, r] != 0) and np.any(V[:, r] != 0) and np.any(W[:, r] != 0)]
+    prov = {"method": "combined", "source": source or f"projection of {s.fmt}"}
+    return Scheme(Format(len(rows), len(mids), len(cols)), U[:, keep_terms], V[:, keep_terms], W[:, keep_terms],
+                  ring=s.ring, provenance=prov)
 
 
 # ------------------------------------------------------------ recombination

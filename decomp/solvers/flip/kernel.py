@@ -70,7 +70,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 CNT, HEAD, NXT, PRV, SLOT, EPOS = 0, 1, 2, 3, 4, 5
 KMAX, NELIG, USED = 0, 1, 2
-_NEXT = (1, 2, 0)  # the mode after each mode, cyclically
+NEXT_MODE = (1, 2, 0)  # the mode after each mode, cyclically
 
 
 @njit(inline="always", **KERNEL)
@@ -183,7 +183,7 @@ def factor_add(mode, t, S, ms, s, F, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(**KERNEL)
-def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
+def rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
     keys[:] = 0
     tab[CNT] = 0
     tab[HEAD] = -1
@@ -197,7 +197,7 @@ def _rebuild(F, r, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(**KERNEL)
-def _delete(t, r, F, keys, tab, hist, elig, st, shift, mask):
+def delete_term(t, r, F, keys, tab, hist, elig, st, shift, mask):
     """Remove term t (a zero factor of it is already out of the tables); the
     last term moves into slot t. Returns the new rank."""
     for mode in range(3):
@@ -218,11 +218,11 @@ def _delete(t, r, F, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(inline="always", **KERNEL)
-def _may_merge(t, mode, F, tab):
+def may_merge(t, mode, F, tab):
     """Read-only test for _merge_at, inlined: most groups have one member,
     and a call with the tables as arguments costs more than the test."""
-    a = _NEXT[mode]
-    b = _NEXT[a]
+    a = NEXT_MODE[mode]
+    b = NEXT_MODE[a]
     u = tab[HEAD, mode, tab[SLOT, mode, t]]
     while u >= 0:
         if u != t and (equal(F, a, u, F, a, t) or equal(F, b, u, F, b, t)):
@@ -236,8 +236,8 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
     """If a term u shares t's factor in `mode` and one more factor, merge:
     a(x)b(x)c + a(x)b(x)c' = a(x)b(x)(c+c'). At most one merge; returns the
     new rank (r when there was none)."""
-    a = _NEXT[mode]
-    b = _NEXT[a]
+    a = NEXT_MODE[mode]
+    b = NEXT_MODE[a]
     u = tab[HEAD, mode, tab[SLOT, mode, t]]
     while u >= 0:
         if u != t:
@@ -249,11 +249,11 @@ def _merge_at(t, mode, r, F, keys, tab, hist, elig, st, shift, mask):
             if other >= 0:
                 zero = factor_add(other, u, F, other, t, F, keys, tab, hist, elig, st, shift, mask) == 0
                 last = r - 1
-                r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
+                r = delete_term(t, r, F, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
                     u = t  # the last term moved into t's place
                 if zero:
-                    r = _delete(u, r, F, keys, tab, hist, elig, st, shift, mask)
+                    r = delete_term(u, r, F, keys, tab, hist, elig, st, shift, mask)
                 return r
         u = tab[NXT, mode, u]
     return r
@@ -266,7 +266,7 @@ def _merge_all(r, F, keys, tab, hist, elig, st, shift, mask):
     t = 0
     while t < r:
         if is_zero(F, 0, t) or is_zero(F, 1, t) or is_zero(F, 2, t):
-            r = _delete(t, r, F, keys, tab, hist, elig, st, shift, mask)
+            r = delete_term(t, r, F, keys, tab, hist, elig, st, shift, mask)
             t = 0
             continue
         merged = False
@@ -337,9 +337,25 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
                 for p in range(q):
                     if (c >> np.uint64(p)) & np.uint64(1):
                         factor_add(my, members[p], F, my, t0, F, keys, tab, hist, elig, st, shift, mask)
-                r = _delete(t0, r, F, keys, tab, hist, elig, st, shift, mask)
+                r = delete_term(t0, r, F, keys, tab, hist, elig, st, shift, mask)
                 return _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
     return r
+
+
+@njit(inline="always", **KERNEL)
+def draw_plus_pair(rng, r, F):
+    """Two distinct terms i, j and a random rotation (ma, mb, mc) of the
+    modes for a plus transition; apart is False when the terms share a factor."""
+    i = below(rng, r)
+    j = below(rng, r - 1)
+    if j >= i:
+        j += 1
+    rot = below(rng, 3)
+    ma = rot
+    mb = (rot + 1) % 3
+    mc = (rot + 2) % 3
+    apart = not (equal(F, ma, i, F, ma, j) or equal(F, mb, i, F, mb, j) or equal(F, mc, i, F, mc, j))
+    return i, j, ma, mb, mc, apart
 
 
 @njit(**KERNEL)
@@ -350,15 +366,8 @@ def _plus(r, F, keys, tab, hist, elig, st, shift, mask, rng):
     + 1, or less if a new term merges with another one at once; done is False
     when 64 random pairs had a factor in common (nothing changed)."""
     for _ in range(64):
-        i = below(rng, r)
-        j = below(rng, r - 1)
-        if j >= i:
-            j += 1
-        rot = below(rng, 3)
-        ma = rot
-        mb = (rot + 1) % 3
-        mc = (rot + 2) % 3
-        if equal(F, ma, i, F, ma, j) or equal(F, mb, i, F, mb, j) or equal(F, mc, i, F, mc, j):
+        i, j, ma, mb, mc, apart = draw_plus_pair(rng, r, F)
+        if not apart:
             continue
         k = r
         for mode in range(3):
@@ -383,6 +392,53 @@ def _copy_best(F, r, best_F):
                 clear(best_F, mode, t)
 
 
+@njit(inline="always", **KERNEL)
+def draw_flip(rng, elig, tab, st):
+    """A uniform flip (see "Uniform flips" above): an eligible (term, mode)
+    by rejection, then a partner among the others of its group. Returns
+    (i, j, mode); there must be an eligible term."""
+    kmax = st[KMAX]
+    n = st[NELIG]
+    while True:
+        x = rand(rng)
+        e = elig[scale(x >> U32, n)]
+        i = e >> 2
+        mode = e & 3
+        k = tab[CNT, mode, tab[SLOT, mode, i]]
+        if k == kmax or scale(x & LOW32, kmax - 1) < k - 1:
+            break
+    j = tab[HEAD, mode, tab[SLOT, mode, i]]
+    if k == 2:
+        if j == i:
+            j = tab[NXT, mode, i]
+    else:
+        pick = below(rng, k - 1)
+        while True:
+            if j != i:
+                if pick == 0:
+                    break
+                pick -= 1
+            j = tab[NXT, mode, j]
+    return i, j, mode
+
+
+@njit(cache=True)  # allocates: with reference counting, unlike the helpers above
+def tables(cap):
+    """The group tables of a walk over at most cap terms (see the top of
+    this file): (shift, mask, half, keys, tab, hist, elig, st); the hash
+    tables are rebuilt when more than half their slots were ever used."""
+    size = 1
+    while size < 8 * cap:
+        size *= 2
+    shift = 64 - int(np.log2(size))
+    keys = np.zeros((3, size), dtype=np.uint64)
+    tab = np.full((6, 3, size), -1, dtype=np.int64)
+    hist = np.zeros(cap + 2, dtype=np.int64)
+    elig = np.zeros(3 * cap, dtype=np.int64)
+    st = np.zeros(5, dtype=np.int64)
+    return shift, size - 1, size // 2, keys, tab, hist, elig, st
+
+
 @njit(cache=True)
 def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every=256):
     """Run up to max_steps moves from the scheme in F[:, :r].
@@ -395,17 +451,7 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
     and no plus transition is possible.
     """
     cap = F.shape[1]
-    size = 1
-    while size < 8 * cap:
-        size *= 2
-    shift = 64 - int(np.log2(size))
-    mask = size - 1
-    half = size // 2
-    keys = np.zeros((3, size), dtype=np.uint64)
-    tab = np.full((6, 3, size), -1, dtype=np.int64)
-    hist = np.zeros(cap + 2, dtype=np.int64)
-    elig = np.zeros(3 * cap, dtype=np.int64)
-    st = np.zeros(5, dtype=np.int64)
+    shift, mask, half, keys, tab, hist, elig, st = tables(cap)
     members = np.empty(64, dtype=np.int64)
     vecs = factor_array(F, 1, 64)
     combo = np.empty(64, dtype=np.uint64)
@@ -416,7 +462,7 @@ def walk(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
 @njit(**KERNEL)
 def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, counters, scan_every,
          cap, shift, mask, half, keys, tab, hist, elig, st, members, vecs, combo):
-    _rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
+    rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
     r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
     flips = counters[0]
     reductions = counters[1]
@@ -429,7 +475,7 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
         if r <= target:
             break
         if st[USED] > half or st[USED + 1] > half or st[USED + 2] > half:
-            _rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
+            rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
         can_plus = plateau > 0 and r < best_r[0] + plus_margin and r + 1 < cap
         if (can_plus and since >= plateau) or st[NELIG] == 0:
             if not can_plus:
@@ -444,31 +490,9 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
             elif st[NELIG] == 0:
                 break  # no flip, and no pair of terms a plus transition can split
             continue
-        # ---- draw a uniform flip: eligible (term, mode) by rejection, then a partner
-        kmax = st[KMAX]
-        n = st[NELIG]
-        while True:
-            x = rand(rng)
-            e = elig[scale(x >> U32, n)]
-            i = e >> 2
-            mode = e & 3
-            k = tab[CNT, mode, tab[SLOT, mode, i]]
-            if k == kmax or scale(x & LOW32, kmax - 1) < k - 1:
-                break
-        j = tab[HEAD, mode, tab[SLOT, mode, i]]
-        if k == 2:
-            if j == i:
-                j = tab[NXT, mode, i]
-        else:
-            pick = below(rng, k - 1)
-            while True:
-                if j != i:
-                    if pick == 0:
-                        break
-                    pick -= 1
-                j = tab[NXT, mode, j]
-        m1 = _NEXT[mode]
-        m2 = _NEXT[m1]
+        i, j, mode = draw_flip(rng, elig, tab, st)
+        m1 = NEXT_MODE[mode]
+        m2 = NEXT_MODE[m1]
         ki = factor_add(m2, i, F, m2, j, F, keys, tab, hist, elig, st, shift, mask)
         kj = factor_add(m1, j, F, m1, i, F, keys, tab, hist, elig, st, shift, mask)
         flips += 1
@@ -481,9 +505,9 @@ def _run(F, r, target, max_steps, plateau, plus_margin, best_F, best_r, rng, cou
         if ki == 0 or kj == 0:
             r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)
         else:
-            if ki > 1 and _may_merge(i, m2, F, tab):
+            if ki > 1 and may_merge(i, m2, F, tab):
                 r = _merge_at(i, m2, r, F, keys, tab, hist, elig, st, shift, mask)
-            elif kj > 1 and _may_merge(j, m1, F, tab):
+            elif kj > 1 and may_merge(j, m1, F, tab):
                 r = _merge_at(j, m1, r, F, keys, tab, hist, elig, st, shift, mask)
             if r < before:
                 r = _merge_all(r, F, keys, tab, hist, elig, st, shift, mask)

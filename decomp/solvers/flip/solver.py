@@ -19,9 +19,8 @@ from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ...parallel import run_jobs
 from ..api import Problem, SolveResult
-from ..gf2.bits import from_bits
 from ..options import whole_option
-from .walk import check_supported, walk_state, walker
+from .walk import check_supported, scheme_of, walk_state, walker
 
 
 # Above this many standard products every walker of the default search runs
@@ -55,7 +54,8 @@ def _count(name: str, value, least: int = 0) -> int:
 
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
         max_flips=None, lift=None, walkers=None, restart_flips=None, symmetry="none",
-        parts=None, fixed_terms=None, search="auto", pool=4, path=1_000, path_max=50_000_000) -> SolveResult:
+        parts=None, fixed_terms=None, search="auto", pool=4, path=1_000, path_max=50_000_000,
+        walk_ring=None) -> SolveResult:
     """search="walk" is one long walk with restarts; search="adaptive" goes
     down rank by rank through pools of schemes, each try a path of at most
     path, 2 path, 4 path, ... path_max flips, the length drawn by Thompson
@@ -63,13 +63,21 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     search="auto" (the default) runs the adaptive search on every walker
     above 64 standard products, where walks from the standard algorithm make
     no reduction (5x5x5), and below that walks on even walkers and searches
-    adaptively on odd ones (_search_of); cyclic-symmetric schemes walk."""
+    adaptively on odd ones (_search_of); cyclic-symmetric schemes walk.
+    walk_ring="zt" walks over Z with entries in {-1, 0, 1} (ternary.py)
+    instead of over GF(2): nothing to lift, for any ring asked for. The
+    default walks over Z for ring zt (a lifted GF(2) scheme may leave
+    {-1, 0, 1}) unless a symmetry is asked for, and over GF(2) otherwise:
+    from the standard algorithm GF(2) walks go lower (README, "Ternary walks")."""
     fmt = problem.fmt
     check_supported(fmt)
+    if walk_ring is None:
+        walk_ring = "zt" if problem.ring is Ring.ZT and symmetry == "none" else "gf2"
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
-    lift = want_z if lift is None else bool(lift)
-    if want_z and not lift:
-        raise DecompError("over z the flip solver needs --lift (it walks over GF(2))")
+    ternary = walk_ring == "zt"
+    lift = want_z and not ternary if lift is None else bool(lift) and not ternary
+    if want_z and not lift and not ternary:
+        raise DecompError("over z the flip solver needs --lift (it walks over GF(2)) or -o walk_ring=zt")
     if fixed_terms is not None:
         fixed_terms = _count("fixed_terms", fixed_terms, 1)
     if symmetry == "cyclic" and not isinstance(fmt, Format):
@@ -79,13 +87,15 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
     searches = [_search_of(search, large, symmetry, w) for w in range(nwalkers)]
     walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms,
-               pooled if "adaptive" in searches else None)  # fail fast on a bad start or option
+               pooled if "adaptive" in searches else None, walk_ring)  # fail fast on a bad start or option
     max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
     chunk, plateau = _count("chunk", chunk, 1), _count("plateau", plateau)
     plus_margin = _count("plus_margin", plus_margin)
     if restart_flips is not None:
         restart_flips = _count("restart_flips", restart_flips)
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
+    if ternary:
+        extra_prov["walk_ring"] = walk_ring
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,
@@ -93,14 +103,14 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
                  restart_flips=restart_flips if restart_flips is not None else
                  (0 if searches[w] == "adaptive" else WALK_RESTART),
                  symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
-                 adaptive=pooled if searches[w] == "adaptive" else None)
+                 adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring)
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:
         improved = None
         if rep["F"] is not None:
-            improved = from_bits(rep["F"], rep["best_rank"], fmt,
-                                 problem.provenance(walker=rep["walker"], **extra_prov))
+            improved = scheme_of(rep["F"], rep["best_rank"], fmt,
+                                 problem.provenance(walker=rep["walker"], **extra_prov), walk_ring)
         counters = {k: v for k, v in rep.items() if k not in ("walker", "rank", "best_rank", "F")}
         return problem.report(rank=rep["rank"], best_rank=rep["best_rank"],
                               walker=rep["walker"] if nwalkers > 1 else None, improved=improved, **counters)
@@ -122,9 +132,9 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     prov = dict(problem.provenance(**extra_prov), seconds=round(best["seconds"], 3))
     if nwalkers > 1:
         prov["walker"] = best["walker"]
-    gf2 = from_bits(best["F"], best["rank"], fmt, prov)
-    scheme = gf2
-    message = f"reached rank {best['rank']} over gf2 after {totals['flips']} flips"
+    walked = scheme_of(best["F"], best["rank"], fmt, prov, walk_ring)
+    scheme = walked
+    message = f"reached rank {best['rank']} over {walk_ring} after {totals['flips']} flips"
     extra = dict(totals, search=",".join(sorted(set(searches))),
                  flips_per_second=totals["flips"] / max(1e-9, problem.elapsed()))
     if lift:
@@ -133,7 +143,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         if lifted is None and best["rank"] > problem.rank:
             # The walker lifts at the target only; a run that ends above it
             # still returns its best scheme over Z when that one lifts.
-            res = lift_gf2(gf2)
+            res = lift_gf2(walked)
             extra["lift"] = f"best rank {best['rank']} (above the target): {res.message}"
             lifted = None if res.scheme is None else res.scheme.factors
         if lifted is not None:

@@ -1,6 +1,7 @@
-"""One flip-graph walker over GF(2): its state (PlainWalk here, CyclicWalk
-in cyclic.py, either driven by an AdaptiveSearch) and the loop that advances
-it in chunks of flips until the target, the deadline or a stop.
+"""One flip-graph walker: its state (PlainWalk over GF(2) here, CyclicWalk
+in cyclic.py, TernaryWalk over Z in ternary.py, any of them driven by an
+AdaptiveSearch) and the loop that advances it in chunks of flips until the
+target, the deadline or a stop.
 
 A walker runs in a worker process when there are several, so it takes and
 returns plain data, and reports progress as plain dicts put on `reports`
@@ -17,13 +18,18 @@ import numpy as np
 from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.io import read_json
-from ...core.lift import lift_gf2
+from ...core.lift import LiftResult, lift_gf2
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ..gf2.bits import from_bits, to_bits
 from ..gf2.rng import generator
 from . import kernel
 from .adaptive import AdaptiveSearch
+from .ternary import TernaryWalk, from_masks
+
+# The rings a walk runs in: GF(2) (lifted to Z afterwards when asked), or Z
+# with every entry in {-1, 0, 1} (ternary.py).
+WALK_RINGS = ("gf2", "zt")
 
 # Room for plus transitions above the start rank.
 EXTRA_TERMS = 16
@@ -57,6 +63,35 @@ def start_scheme(fmt: Format, start) -> Scheme:
         raise DecompError("the flip solver starts from integral schemes (read mod 2)")
     s.require_valid()
     return s
+
+
+def ternary_start(fmt: Format, start) -> Scheme:
+    """The start point of a ternary walk: the standard algorithm, or a
+    scheme over Z with entries in {-1, 0, 1} (a GF(2) scheme is lifted)."""
+    if start is None or start == "naive":
+        return Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z)
+    s = start if isinstance(start, Scheme) else read_json(Path(start))
+    if s.fmt != fmt:
+        raise DecompError(f"start scheme is for {s.fmt}, not {fmt}")
+    if s.ring is Ring.GF2:
+        lifted = lift_gf2(s.require_valid())
+        if lifted.scheme is None:
+            raise DecompError(f"a ternary walk starts over Z, and the GF(2) start scheme does not lift: "
+                              f"{lifted.message}")
+        s = lifted.scheme
+    elif s.ring is Ring.Q:
+        s = s.as_ring(Ring.Z)
+    s.require_valid(Ring.Z)
+    if not s.verify(Ring.ZT).ok:
+        raise DecompError("a ternary walk starts from a scheme with entries in {-1, 0, 1}; "
+                          "this one has larger ones")
+    return s
+
+
+def scheme_of(bits: np.ndarray, rank: int, fmt: Format, provenance: dict, walk_ring: str = "gf2") -> Scheme:
+    """The scheme a walker's bits stand for (unverified): GF(2) bit masks,
+    or a ternary walk's signed masks."""
+    return (from_masks if walk_ring == "zt" else from_bits)(bits, rank, fmt, provenance)
 
 
 class PlainWalk:
@@ -110,10 +145,18 @@ class PlainWalk:
         return snap[1]
 
 
-def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None):
-    """PlainWalk or CyclicWalk from the start point and the symmetry asked
-    for; driven by an AdaptiveSearch when `adaptive` is (pool, path, path_max)."""
-    if symmetry == "cyclic":
+def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None,
+               walk_ring="gf2"):
+    """PlainWalk, CyclicWalk or TernaryWalk from the start point, the
+    symmetry and the ring asked for; driven by an AdaptiveSearch when
+    `adaptive` is (pool, path, path_max)."""
+    if walk_ring not in WALK_RINGS:
+        raise DecompError(f"flip option walk_ring must be {' or '.join(WALK_RINGS)}, not {walk_ring!r}")
+    if walk_ring == "zt":
+        if symmetry != "none":
+            raise DecompError("ternary walks (walk_ring=zt) have no symmetric version: use --symmetry none")
+        state = TernaryWalk(ternary_start(fmt, start), EXTRA_TERMS)
+    elif symmetry == "cyclic":
         from .cyclic import cyclic_walk
 
         s0 = None if start is None or start == "naive" else start_scheme(fmt, start)
@@ -127,7 +170,7 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
            lift, stop, reports=None, index=0, restart_flips=0, symmetry="none", parts=None, fixed_terms=None,
-           adaptive=None):
+           adaptive=None, walk_ring="gf2"):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
     restart_flips: start afresh from the start point after this many flips
@@ -138,6 +181,7 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     A scheme at the target that does not lift to Z also starts a new attempt.
     symmetry='cyclic' walks over cyclic-symmetric schemes (cyclic.py).
     adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
+    walk_ring="zt" walks over Z (ternary.py): its schemes need no lift.
     deadline: monotonic time to stop at. reports: anything with put(dict)
     (a process queue), given when someone listens: it receives the walk's
     counters now and then, and the bits of every new best ("F").
@@ -146,7 +190,7 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     rank, the lifted Z scheme (if asked and it lifts), counters and history.
     """
     fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
-    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive)
+    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive, walk_ring)
     rng = generator(seed)
     counters = np.zeros(4, dtype=np.int64)
     t0 = time.monotonic()
@@ -183,7 +227,12 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
             if not lift:
                 break
             bits = state.best_bits()
-            res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
+            if walk_ring == "zt":  # already over Z; checked all the same
+                walked = scheme_of(bits, state.best_rank, fmt, {}, walk_ring)
+                res = LiftResult(walked, "walked over Z") if walked.verify(Ring.Z).ok else \
+                    LiftResult(None, "the ternary walk's scheme does not verify over Z")
+            else:
+                res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
