@@ -150,3 +150,18 @@ def test_combined_scheme_is_a_verified_start_point_and_large_formats_are_refused
     assert s.rank == 49 and s.ring is Ring.GF2 and s.verify().ok
     with pytest.raises(DecompError, match="up to 16, not 17x2x2"):
         combined_scheme([S], "17x2x2", "z")
+
+
+def test_combined_scheme_over_zt_takes_only_ternary_schemes(alphatensor_r):
+    """AlphaTensor's 3x4x5 rank 47 has entries outside {-1, 0, 1}: over z it
+    is the combined start, over zt the start stays ternary (here the
+    standard algorithm); the ternary 4x4x4 rank 49 counts over zt."""
+    from decomp.core.recipes import combined_scheme
+
+    at345 = next(x for x in alphatensor_r if x.fmt.dims == (3, 4, 5))
+    assert combined_scheme([at345], "3x4x5", "z").rank == 47
+    s = combined_scheme([at345], "3x4x5", "zt")
+    assert s.rank == 60 and s.verify("zt").ok
+    at444 = next(x for x in alphatensor_r if x.fmt.dims == (4, 4, 4))
+    s = combined_scheme([at345, at444], "4x4x8", "zt")
+    assert s.rank == 98 and s.ring is Ring.ZT and s.verify("zt").ok

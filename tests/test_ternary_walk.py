@@ -141,3 +141,9 @@ def test_triple_reduction_removes_a_term_whose_factor_is_a_signed_sum_of_two_oth
     members = np.empty(16, dtype=np.int64)
     r = ternary_kernel._reduce_triple(3, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1, members)
     assert r == 2 and np.array_equal(_tensor(F, sg, 2), before)
+
+
+def test_provenance_names_a_given_start(alphatensor_r):
+    s = next(x for x in alphatensor_r if x.fmt.dims == (2, 5, 5))
+    res = solve("2x5x5", 40, method="flip", ring="z", seed=1, time_limit=30, walk_ring="zt", start=s)
+    assert res.scheme.provenance["start"] == f"{s.provenance.get('method') or 'scheme'} rank 40"

@@ -175,14 +175,22 @@ def combined_scheme(schemes, fmt, ring="z") -> Scheme:
     """The combination DP's verified scheme for one format from `schemes`
     (products, direct sums and permutations of smaller formats; no
     recombination, which only pays for much larger targets): a start point
-    for a search. Over zt and q the DP runs over z and q's own rings as
-    build_table does; formats above 16 are refused in one line."""
+    for a search. Over gf2 and q the DP runs over that ring, over z over
+    z, and over zt over the schemes with entries in {-1, 0, 1}; formats
+    above 16 are refused in one line."""
     fmt = Format.parse(fmt)
     if max(fmt.dims) > 16:
         raise DecompError(f"combined schemes cover formats up to 16, not {fmt}")
     ring = Ring.parse(ring)
     base = ring if ring in (Ring.GF2, Ring.Q) else Ring.Z
     usable = [s for s in schemes if isinstance(s.fmt, Format) and max(s.fmt.dims) <= max(fmt.dims)]
+    if ring is Ring.ZT:
+        # products and sums of schemes with entries in {-1, 0, 1} keep them
+        # there: a ternary walk can start from the result (Z schemes count
+        # when their entries are ternary, as in the table)
+        base = Ring.ZT
+        usable = [s.as_ring(Ring.ZT) if s.ring is Ring.Z else s for s in usable
+                  if s.ring is Ring.ZT or (s.ring is Ring.Z and max(np.abs(m).max() for m in s.factors) <= 1)]
     return build_table(usable, max_dim=max(fmt.dims), ring=base, recombine_max=0).materialise(fmt).require_valid()
 
 

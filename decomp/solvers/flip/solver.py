@@ -96,6 +96,10 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
     if ternary:
         extra_prov["walk_ring"] = walk_ring
+    if start is not None and not (isinstance(start, str) and start == "naive"):
+        # where the walk began, so a stored scheme says what it improved on
+        extra_prov["start"] = (f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
+                               if isinstance(start, Scheme) else str(start))
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,

@@ -66,7 +66,7 @@ def from_masks(T: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
         pos = ((T[mode, :r, 0, None] >> shifts) & np.uint64(1)).astype(np.int64)
         neg = ((T[mode, :r, 1, None] >> shifts) & np.uint64(1)).astype(np.int64)
         mats.append((pos - neg)[:, :rows].T.copy())
-    return Scheme(fmt, *mats, ring=Ring.Z, provenance=provenance)
+    return Scheme(fmt, *mats, ring=Ring.ZT, provenance=provenance)
 
 
 class TernaryWalk:
