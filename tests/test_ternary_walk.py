@@ -147,3 +147,12 @@ def test_provenance_names_a_given_start(alphatensor_r):
     s = next(x for x in alphatensor_r if x.fmt.dims == (2, 5, 5))
     res = solve("2x5x5", 40, method="flip", ring="z", seed=1, time_limit=30, walk_ring="zt", start=s)
     assert res.scheme.provenance["start"] == f"{s.provenance.get('method') or 'scheme'} rank 40"
+
+
+def test_zt_default_walks_over_gf2_where_factors_pass_64_entries():
+    """9x9x2: A has 81 entries, past one word; --ring zt then walks over
+    GF(2) and lifts, as before ternary walks, instead of refusing."""
+    res = solve("9x9x2", 162, method="flip", ring="zt", seed=1, time_limit=20)
+    assert res.success and res.scheme.verify("zt").ok and "over gf2" in res.message
+    with pytest.raises(DecompError, match="at most 64 entries"):
+        solve("9x9x2", 162, method="flip", ring="zt", seed=1, time_limit=5, walk_ring="zt")

@@ -20,6 +20,7 @@ from ...core.scheme import Scheme
 from ...parallel import run_jobs
 from ..api import Problem, SolveResult
 from ..options import whole_option
+from .ternary import MAX_BITS
 from .walk import check_supported, scheme_of, walk_state, walker
 
 
@@ -67,12 +68,13 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     walk_ring="zt" walks over Z with entries in {-1, 0, 1} (ternary.py)
     instead of over GF(2): nothing to lift, for any ring asked for. The
     default walks over Z for ring zt (a lifted GF(2) scheme may leave
-    {-1, 0, 1}) unless a symmetry is asked for, and over GF(2) otherwise:
+    {-1, 0, 1}) unless a symmetry is asked for or a factor has more than 64
+    entries, and over GF(2) otherwise:
     from the standard algorithm GF(2) walks go lower (README, "Ternary walks")."""
     fmt = problem.fmt
     check_supported(fmt)
-    if walk_ring is None:
-        walk_ring = "zt" if problem.ring is Ring.ZT and symmetry == "none" else "gf2"
+    if walk_ring is None:  # ternary factors are single words: larger formats walk over GF(2)
+        walk_ring = "zt" if problem.ring is Ring.ZT and symmetry == "none" and max(fmt.shape) <= MAX_BITS else "gf2"
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     ternary = walk_ring == "zt"
     lift = want_z and not ternary if lift is None else bool(lift) and not ternary
