@@ -12,7 +12,8 @@ catalogue (--results), which is what decomp can do with imported and
 stored schemes; the row then says so. --start projected starts from the
 best projection of a stored scheme of a larger format (a meta flip). Over z each new best is lifted as
 it comes, and a row shows the best rank that lifted. --walk-ring zt (or
-both) walks over Z with entries in {-1, 0, 1} instead (nothing to lift).
+both) walks over Z with entries in {-1, 0, 1} instead (nothing to lift);
+--ring zt compares with the zt records and walks so by default.
 
 Peers: no other flip-graph searcher installs from PyPI here, so no side-by-side
 row can be run; --peer "CMD {format} {ring} {seconds}" runs one that is on
@@ -65,7 +66,7 @@ def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
 
     def note(state):
         better = state.improved is not None and state.improved.rank < min(reached, default=fmt.naive_rank + 1)
-        if better and (ring == "gf2" or walk_ring == "zt" or lift_gf2(state.improved).scheme is not None):
+        if better and (ring == "gf2" or walk_ring == "zt" or lifts(state.improved, ring)):
             reached[state.improved.rank] = state.seconds
         return False
 
@@ -77,6 +78,12 @@ def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
         return None, res.wall_time
     best = min(reached)
     return best, reached[best]
+
+
+def lifts(s, ring: str) -> bool:
+    """Whether a GF(2) walk's scheme lifts to Z (over zt: with entries in {-1, 0, 1})."""
+    lifted = lift_gf2(s).scheme
+    return lifted is not None and (ring != "zt" or lifted.verify("zt").ok)
 
 
 def peer(cmd: str, fmt: Format, ring: str, seconds: float) -> int | None:
@@ -94,14 +101,15 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=1.0)
     ap.add_argument("--max-dim", type=int, default=6)
     ap.add_argument("--formats", default=None, help="comma-separated, e.g. 4x4x5,5x5x5 (default: all up to --max-dim)")
-    ap.add_argument("--ring", choices=("gf2", "z"), default="gf2")
+    ap.add_argument("--ring", choices=("gf2", "z", "zt"), default="gf2")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--start", choices=("naive", "combined", "projected"), default="naive")
     ap.add_argument("--symmetry", choices=("none", "cyclic", "both"), default="none",
                     help="cyclic: walk over cyclic-symmetric schemes (square formats only); both: a row each")
-    ap.add_argument("--walk-ring", choices=("gf2", "zt", "both"), default="gf2",
-                    help="zt: walk over Z with entries in {-1,0,1} (no symmetry); both: a row each")
+    ap.add_argument("--walk-ring", choices=("gf2", "zt", "both"), default=None,
+                    help="zt: walk over Z with entries in {-1,0,1} (no symmetry); both: a row each "
+                         "(default: zt for --ring zt, else gf2)")
     ap.add_argument("--results", default=None, help="catalogue for --start combined or projected")
     ap.add_argument("--peer", default=None, help='command template, e.g. "mysearch {format} {ring} {seconds}"')
     args = ap.parse_args()
@@ -119,7 +127,8 @@ def main() -> None:
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     reached = rows = 0
     symmetries = {"none": [None], "cyclic": ["cyclic"], "both": [None, "cyclic"]}[args.symmetry]
-    walk_rings = {"gf2": ["gf2"], "zt": ["zt"], "both": ["gf2", "zt"]}[args.walk_ring]
+    walk_ring = args.walk_ring or ("zt" if args.ring == "zt" else "gf2")
+    walk_rings = {"gf2": ["gf2"], "zt": ["zt"], "both": ["gf2", "zt"]}[walk_ring]
     for fmt in todo:
         try:
             start = "naive" if args.start == "naive" else catalogue_start(args.start, fmt, args.ring, args.results)
@@ -129,8 +138,8 @@ def main() -> None:
         start_rank = fmt.naive_rank if args.start == "naive" else start.rank
         record = best_known(fmt, args.ring)
         # Cyclic symmetry needs n = m = p, and walks over GF(2) only.
-        variants = [(s, w) for s in symmetries for w in walk_rings
-                    if s is None or (fmt.n == fmt.m == fmt.p and w == "gf2")]
+        variants = [(s, w) for s in symmetries for w in (walk_rings if s is None else ["gf2"])
+                    if s is None or fmt.n == fmt.m == fmt.p]
         for symmetry, walk_ring in variants:
             rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
             gap = None if record is None or rank is None else rank - record.rank
