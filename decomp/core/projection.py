@@ -9,7 +9,7 @@ Which indices to drop decides how many terms vanish: a term vanishes when
 one of the two factors that carry the dropped axis uses only the dropped
 index. best_projection drops, one index at a time, the one that removes
 most terms, in every orientation of the source scheme, and keeps the
-lowest rank. Greedy: a cheap bound, enough for the DP and for a walk's start.
+lowest rank. Greedy: a cheap bound, enough for a walk's start.
 """
 
 from __future__ import annotations
@@ -79,28 +79,6 @@ def best_projection(s: Scheme, fmt) -> Scheme | None:
         if best is None or cand.rank < best.rank:
             best = cand
     return best
-
-
-def projected(best: dict, max_drop: int = 2) -> dict:
-    """For the DP: best maps a sorted dims key to a scheme; returns, per key
-    of a format within max_drop indices below one of them, the lowest-rank
-    projection that beats both the scheme stored for that key (if any) and
-    the standard algorithm."""
-    out: dict = {}
-    for key, s in best.items():
-        for drop in itertools.product(range(max_drop + 1), repeat=3):
-            if not 0 < sum(drop) <= max_drop:
-                continue
-            small = tuple(d - x for d, x in zip(key, drop))
-            if min(small) < 1:
-                continue
-            target = tuple(sorted(small))
-            bar = min(np.prod(target), best[target].rank if target in best else np.inf,
-                      out[target].rank if target in out else np.inf)
-            cand = best_projection(s, target)
-            if cand is not None and cand.rank < bar:
-                out[target] = cand
-    return out
 
 
 # Sources more than this many indices above the format project poorly (most
