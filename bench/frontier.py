@@ -10,10 +10,15 @@ diagonal start, which is the standard algorithm's terms regrouped.
 --start combined starts instead from the combination DP's scheme over a
 catalogue (--results), which is what decomp can do with imported and
 stored schemes; the row then says so. --start projected starts from the
-best projection of a stored scheme of a larger format (a meta flip). Over z each new best is lifted as
+best projection of a stored scheme of a larger format, --start extended
+from the best extension of a stored scheme one index smaller (the two
+edges of the meta flip graph). Several kinds, comma-separated, give a row
+each, so one run compares them. Over z each new best is lifted as
 it comes, and a row shows the best rank that lifted. --walk-ring zt (or
 both) walks over Z with entries in {-1, 0, 1} instead (nothing to lift);
 --ring zt compares with the zt records and walks so by default.
+--store DIR adds each row's best scheme to the catalogue in DIR (verified
+there, and never in place of a better one).
 
 Peers: no other flip-graph searcher installs from PyPI here, so no side-by-side
 row can be run; --peer "CMD {format} {ring} {seconds}" runs one that is on
@@ -22,6 +27,7 @@ this machine and reads the last integer it prints as its rank.
     python bench/frontier.py --minutes 1 --max-dim 5 --ring gf2
     python bench/frontier.py --formats 5x5x5,4x4x5,4x5x5 --minutes 10 --ring gf2
     python bench/frontier.py --formats 3x3x3,4x4x4,5x5x5 --symmetry both --minutes 2
+    python bench/frontier.py --formats 4x4x5,3x5x5 --start naive,extended --results results --minutes 5
 """
 
 from __future__ import annotations
@@ -43,47 +49,55 @@ def formats(max_dim: int) -> list[Format]:
     return [Format(*d) for d in sorted(dims, key=lambda d: (d[0] * d[1] * d[2], d))]
 
 
+STARTS = ("naive", "combined", "projected", "extended")
+
+
 def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None):
-    """--start combined (the combination DP's scheme) or projected (the best
-    projection of a stored scheme of a larger format), over the catalogue."""
+    """--start combined (the combination DP's scheme), projected (the best
+    projection of a stored scheme of a larger format) or extended (the best
+    extension of a stored scheme one index smaller), over the catalogue."""
     from decomp.core.projection import projected_start
     from decomp.core.recipes import combined_scheme
     from decomp.core.store import Catalogue
+    from decomp.meta import extended_start
 
     schemes = [s for _, s in Catalogue(results).load().schemes]
-    return (combined_scheme if kind == "combined" else projected_start)(schemes, fmt, ring)
+    build = {"combined": combined_scheme, "projected": projected_start, "extended": extended_start}[kind]
+    return build(schemes, fmt, ring)
 
 
 def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
-         symmetry: str | None, walk_ring: str = "gf2") -> tuple[int | None, float]:
-    """Best rank over `ring` and the second it was first reached. Over z the
-    walk runs over GF(2) and lifts at the target only, so each new best is
-    lifted here as it comes: the row shows the best rank that lifted (None
-    if none did), not the GF(2) rank."""
+         symmetry: str | None, walk_ring: str = "gf2"):
+    """Best rank over `ring`, the second it was first reached and the
+    scheme. Over z the walk runs over GF(2) and lifts at the target only, so
+    each new best is lifted here as it comes: the row shows the best rank
+    that lifted (None if none did), not the GF(2) rank."""
     record = best_known(fmt, ring)
     goal = record.rank if record else fmt.rank_lower_bound
-    reached = {}
+    reached = {}  # rank -> (seconds, scheme valid over ring)
 
     def note(state):
         better = state.improved is not None and state.improved.rank < min(reached, default=fmt.naive_rank + 1)
-        if better and (ring == "gf2" or walk_ring == "zt" or lifts(state.improved, ring)):
-            reached[state.improved.rank] = state.seconds
+        if better:
+            valid = state.improved if ring == "gf2" or walk_ring == "zt" else lifted(state.improved, ring)
+            if valid is not None:
+                reached[state.improved.rank] = (state.seconds, valid)
         return False
 
     res = solve(fmt, max(goal, fmt.rank_lower_bound), method="flip", ring=ring, seed=seed, time_limit=seconds,
                 workers=workers, start=start, symmetry=symmetry or "none", walk_ring=walk_ring, callback=note)
     if res.scheme is not None:
-        reached.setdefault(res.scheme.rank, res.wall_time)
+        reached.setdefault(res.scheme.rank, (res.wall_time, res.scheme))
     if not reached:
-        return None, res.wall_time
+        return None, res.wall_time, None
     best = min(reached)
-    return best, reached[best]
+    return best, *reached[best]
 
 
-def lifts(s, ring: str) -> bool:
-    """Whether a GF(2) walk's scheme lifts to Z (over zt: with entries in {-1, 0, 1})."""
-    lifted = lift_gf2(s).scheme
-    return lifted is not None and (ring != "zt" or lifted.verify("zt").ok)
+def lifted(s, ring: str):
+    """A GF(2) walk's scheme lifted to Z (over zt: only with entries in {-1, 0, 1}), or None."""
+    up = lift_gf2(s).scheme
+    return up if up is not None and (ring != "zt" or up.verify("zt").ok) else None
 
 
 def peer(cmd: str, fmt: Format, ring: str, seconds: float) -> int | None:
@@ -104,13 +118,15 @@ def main() -> None:
     ap.add_argument("--ring", choices=("gf2", "z", "zt"), default="gf2")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--start", choices=("naive", "combined", "projected"), default="naive")
+    ap.add_argument("--start", default="naive",
+                    help=f"one or more of {', '.join(STARTS)}, comma-separated: a row each")
     ap.add_argument("--symmetry", choices=("none", "cyclic", "both"), default="none",
                     help="cyclic: walk over cyclic-symmetric schemes (square formats only); both: a row each")
     ap.add_argument("--walk-ring", choices=("gf2", "zt", "both"), default=None,
                     help="zt: walk over Z with entries in {-1,0,1} (no symmetry); both: a row each "
                          "(default: zt for --ring zt, else gf2)")
     ap.add_argument("--results", default=None, help="catalogue for --start combined or projected")
+    ap.add_argument("--store", default=None, help="catalogue folder that keeps each row's best scheme")
     ap.add_argument("--peer", default=None, help='command template, e.g. "mysearch {format} {ring} {seconds}"')
     args = ap.parse_args()
     if args.minutes <= 0 or not 2 <= args.max_dim <= 16 or args.workers < 1:
@@ -119,33 +135,43 @@ def main() -> None:
         todo = [Format.parse(f) for f in args.formats.split(",")] if args.formats else formats(args.max_dim)
     except DecompError as e:
         ap.error(str(e))
+    store = None
+    if args.store:
+        from decomp.core.store import Catalogue
+
+        store = Catalogue(args.store)
+    kinds = [k.strip() for k in args.start.split(",") if k.strip()]
+    if not kinds or any(k not in STARTS for k in kinds):
+        ap.error(f"--start takes {', '.join(STARTS)} (comma-separated), not {args.start!r}")
     seconds = args.minutes * 60
-    print(f"flip from the {args.start} start, {args.workers} walker(s), {args.minutes:g} min per format, "
+    print(f"flip from the {', '.join(kinds)} start(s), {args.workers} walker(s), {args.minutes:g} min per format, "
           f"ring {args.ring}, seed {args.seed}")
-    header = ["format", "symmetry", "walk ring", "naive", "start", "ours", "at s", "record", "gap"]
+    header = ["format", "from", "symmetry", "walk ring", "naive", "start", "ours", "at s", "record", "gap"]
     header += ["peer"] if args.peer else []
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     reached = rows = 0
     symmetries = {"none": [None], "cyclic": ["cyclic"], "both": [None, "cyclic"]}[args.symmetry]
     walk_ring = args.walk_ring or ("zt" if args.ring == "zt" else "gf2")
     walk_rings = {"gf2": ["gf2"], "zt": ["zt"], "both": ["gf2", "zt"]}[walk_ring]
-    for fmt in todo:
+    for fmt, kind in ((f, k) for f in todo for k in kinds):
         try:
-            start = "naive" if args.start == "naive" else catalogue_start(args.start, fmt, args.ring, args.results)
+            start = "naive" if kind == "naive" else catalogue_start(kind, fmt, args.ring, args.results)
         except DecompError as e:  # nothing in the catalogue to start from
-            print(f"| {fmt} | {e} |", flush=True)
+            print(f"| {fmt} | {kind} | {e} |", flush=True)
             continue
-        start_rank = fmt.naive_rank if args.start == "naive" else start.rank
+        start_rank = fmt.naive_rank if kind == "naive" else start.rank
         record = best_known(fmt, args.ring)
         # Cyclic symmetry needs n = m = p, and walks over GF(2) only.
         variants = [(s, w) for s in symmetries for w in (walk_rings if s is None else ["gf2"])
                     if s is None or fmt.n == fmt.m == fmt.p]
         for symmetry, walk_ring in variants:
-            rank, at = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
+            rank, at, scheme = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
+            if store is not None and scheme is not None:
+                store.add(scheme)  # verified there; never replaces a better one
             gap = None if record is None or rank is None else rank - record.rank
             reached += gap is not None and gap <= 0
             rows += 1
-            row = [str(fmt), symmetry or "none", walk_ring, str(fmt.naive_rank), str(start_rank),
+            row = [str(fmt), kind, symmetry or "none", walk_ring, str(fmt.naive_rank), str(start_rank),
                    "none lifted" if rank is None else str(rank), f"{at:.1f}",
                    str(record.rank) if record else "?", "" if gap is None else f"{gap:+d}"]
             if args.peer:

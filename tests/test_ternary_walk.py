@@ -146,7 +146,7 @@ def test_triple_reduction_removes_a_term_whose_factor_is_a_signed_sum_of_two_oth
 def test_provenance_names_a_given_start(alphatensor_r):
     s = next(x for x in alphatensor_r if x.fmt.dims == (2, 5, 5))
     res = solve("2x5x5", 40, method="flip", ring="z", seed=1, time_limit=30, walk_ring="zt", start=s)
-    assert res.scheme.provenance["start"] == f"{s.provenance.get('method') or 'scheme'} rank 40"
+    assert res.scheme.provenance["start"].startswith(f"{s.provenance.get('method') or 'scheme'} rank 40")
 
 
 def test_zt_default_walks_over_gf2_where_factors_pass_64_entries():

@@ -1,5 +1,6 @@
-"""Commands that search: solve (one method) and search (a portfolio).
-Both store what they find; the solvers themselves never write."""
+"""Commands that search: solve (one method), search (a portfolio) and meta
+(flip walks across formats). All store what they find; the solvers
+themselves never write."""
 
 from __future__ import annotations
 
@@ -65,23 +66,23 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
     return res, stored
 
 
-def _combined_start(fmt, ring: str, results):
-    """The combination DP's scheme for fmt from every stored scheme
-    (products, direct sums, permutations of smaller formats; imports too)."""
-    from ..core.recipes import combined_scheme
-
-    if not isinstance(fmt, Format):
-        raise DecompError("--start combined needs a matrix format, not a target")
-    return combined_scheme([s for _, s in catalogue(results).load().schemes], fmt, ring)
+# --start values built from the catalogue rather than read from a file.
+CATALOGUE_STARTS = ("combined", "projected", "extended")
 
 
-def _projected_start(fmt, ring: str, results):
-    """The lowest-rank projection of a stored scheme of a larger format."""
+def _catalogue_start(kind: str, fmt, ring: str, results):
+    """A walk start built from every stored scheme: 'combined' (the
+    combination DP's scheme: products, direct sums, permutations of smaller
+    formats), 'projected' (the best projection of a larger format's) or
+    'extended' (the best extension of a format one index smaller)."""
     from ..core.projection import projected_start
+    from ..core.recipes import combined_scheme
+    from ..meta import extended_start
 
     if not isinstance(fmt, Format):
-        raise DecompError("--start projected needs a matrix format, not a target")
-    return projected_start([s for _, s in catalogue(results).load().schemes], fmt, ring)
+        raise DecompError(f"--start {kind} needs a matrix format, not a target")
+    build = {"combined": combined_scheme, "projected": projected_start, "extended": extended_start}[kind]
+    return build([s for _, s in catalogue(results).load().schemes], fmt, ring)
 
 
 @app.command("solve")
@@ -98,8 +99,9 @@ def solve_cmd(
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start",
                                         help="start point (flip): naive, a scheme file, combined (the "
-                                             "combination DP's scheme over the catalogue) or projected (the "
-                                             "best projection of a stored scheme of a larger format)"),
+                                             "combination DP's scheme over the catalogue), projected (the "
+                                             "best projection of a stored scheme of a larger format) or "
+                                             "extended (the best extension of a stored scheme one index smaller)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
@@ -128,10 +130,8 @@ def solve_cmd(
     fmt = Format.parse(format) if format else parse_format_or_target(target) if target else read_target(target_file)
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
-    if start == "combined":
-        options["start"] = _combined_start(fmt, ring.value, results)
-    elif start == "projected":
-        options["start"] = _projected_start(fmt, ring.value, results)
+    if start in CATALOGUE_STARTS:
+        options["start"] = _catalogue_start(start, fmt, ring.value, results)
     cat = catalogue(results) if store else None
     res, stored = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:
@@ -216,3 +216,59 @@ def search(
         if folder:
             console.print(f"checkpoint: {Path(folder) / 'search.json'}")
     return 0 if res.success else 1
+
+
+@app.command()
+def meta(
+    formats: str = typer.Argument(..., help="the family of formats, e.g. 4x4x4,4x4x5,4x5x5"),
+    ring: RingName = typer.Option(RingName("gf2"), "--ring"),
+    time_limit: float = typer.Option(600.0, "--time-limit", help="seconds for the whole run"),
+    slice_seconds: float = typer.Option(60.0, "--slice", help="seconds per walk before the next format"),
+    workers: int = typer.Option(1, "--workers", "-w", help="walkers per slice"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="default: fresh entropy, printed"),
+    option: List[str] = typer.Option([], "--option", "-o", help="flip option key=value for every slice"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Meta flip-graph search: walks over a family of formats in turn, each
+    from its own best, an extension of a smaller format's or a projection of
+    a larger one's; every lower rank is stored as it is found."""
+    from ..core.records import best_known
+    from ..meta import MetaSearch, parse_family
+    from ..solvers.api import checked_seed
+
+    family = parse_family(formats)
+    if not time_limit > 0 or not slice_seconds > 0:
+        raise DecompError("--time-limit and --slice must be positive")
+    options = parse_options(option)
+    for reserved in ("start", "workers"):
+        if reserved in options:
+            raise DecompError(f"meta sets the flip option {reserved!r} itself (use --workers for walkers)")
+    seed = checked_seed(seed)
+    search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options)
+    before = {fmt: search.best_rank(fmt) for fmt in family}
+
+    def show(step) -> None:
+        if not json_out:
+            mark = f"  [green]stored ({step.stored})[/green]" if step.stored else ""
+            console.print(f"{step.fmt}: {step.kind:9s} {step.source} -> {step.reached} "
+                          f"(best {step.best_before}, {step.seconds:.1f} s){mark}")
+
+    if not json_out:
+        console.print(f"meta search over {', '.join(map(str, family))} ({ring.value}), seed {seed}")
+    search.run(time_limit, on_step=show)
+    rows = []
+    for fmt in family:
+        record = best_known(fmt, ring.value)
+        rows.append({"format": str(fmt), "before": before[fmt], "after": search.best_rank(fmt),
+                     "record": record.rank if record is not None else None})
+    if json_out:
+        emit_json({"seed": seed, "ring": ring.value, "interrupted": search.interrupted, "formats": rows,
+                   "steps": [{"format": str(s.fmt), "kind": s.kind, "source": s.source, "start_rank": s.start_rank,
+                              "reached": s.reached, "best_before": s.best_before, "stored": s.stored,
+                              "seconds": round(s.seconds, 3)} for s in search.steps]})
+    else:
+        for row in rows:
+            record = "" if row["record"] is None else f", record {row['record']}"
+            console.print(f"{row['format']}: {row['before']} -> {row['after']}{record}")
+    return 0 if any(r["after"] < r["before"] for r in rows) else 1

@@ -2,8 +2,8 @@
 smaller format by setting rows and columns of A and B to zero
 (combine.project); the terms that then vanish are saved. This is the
 downward edge of Kauers & Wood's and Perminov's meta flip graphs (the
-upward one, extension by a row of standard products, is a direct sum with
-the standard algorithm, which the combination DP already has).
+upward one, extension by a slice of standard products, is meta.extend, a
+direct sum with the standard algorithm; meta.py walks across both).
 
 Which indices to drop decides how many terms vanish: a term vanishes when
 one of the two factors that carry the dropped axis uses only the dropped

@@ -49,6 +49,14 @@ def _search_of(search: str, large: bool, symmetry: str, walker: int) -> str:
     return "adaptive" if large or walker % 2 == 1 else "walk"
 
 
+def start_label(start: Scheme) -> str:
+    """What a given start was, for provenance: its method and rank, and how
+    it was built when it says so (an extension, a projection, a DP recipe)."""
+    label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
+    source = start.provenance.get("source")
+    return f"{label} ({source})" if source else label
+
+
 def _count(name: str, value, least: int = 0) -> int:
     return whole_option("flip", name, value, least)
 
@@ -100,8 +108,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         extra_prov["walk_ring"] = walk_ring
     if start is not None and not (isinstance(start, str) and start == "naive"):
         # where the walk began, so a stored scheme says what it improved on
-        extra_prov["start"] = (f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
-                               if isinstance(start, Scheme) else str(start))
+        extra_prov["start"] = (start_label(start) if isinstance(start, Scheme) else str(start))
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,

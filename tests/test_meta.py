@@ -1,0 +1,140 @@
+"""Meta flip-graph search (decomp/meta.py, `decomp meta`): extensions,
+projections as walk starts, pools, what is stored, and bad input."""
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from decomp.core.errors import DecompError
+from decomp.core.formats import Format
+from decomp.core.rings import Ring
+from decomp.core.scheme import Scheme
+from decomp.core.store import Catalogue
+from decomp.meta import MetaSearch, extend, extended_start, parse_family
+
+
+def _scheme(schemes, dims):
+    return next(x for x in schemes if x.fmt.dims == dims)
+
+
+@pytest.mark.parametrize("target", [(2, 2, 3), (3, 2, 2), (2, 3, 2)])
+def test_extending_strassen_adds_the_standard_slice(alphatensor_r, target):
+    """Strassen (7) plus the 4 standard products of a new slice: rank 11,
+    exact over Z, along whichever axis grows."""
+    s = extend(_scheme(alphatensor_r, (2, 2, 2)), target)
+    assert s.fmt.dims == target and s.rank == 11 and s.verify("z").ok
+    assert "extension of 2x2x2" in s.provenance["source"]
+
+
+def test_extension_orients_the_source(alphatensor_r):
+    """A 2x3x4 scheme (20) extends to 3x4x3 after permuting the source,
+    by a slice of 12 standard products, and to 2x4x4 by one of 8."""
+    s = _scheme(alphatensor_r, (2, 3, 4))
+    big = extend(s, "3x4x3")
+    assert big.fmt.dims == (3, 4, 3) and big.rank == 20 + 12 and big.verify("z").ok
+    wide = extend(s, "2x4x4")
+    assert wide.fmt.dims == (2, 4, 4) and wide.rank == 20 + 8 and wide.verify("z").ok
+
+
+def test_extension_refuses_formats_not_one_index_apart(alphatensor_r):
+    with pytest.raises(DecompError, match="not one index larger than 2x2x2"):
+        extend(_scheme(alphatensor_r, (2, 2, 2)), "2x3x3")
+
+
+def test_parse_family_in_one_line():
+    assert parse_family("2x2x3, 2x3x3,2x2x3") == [Format(2, 2, 3), Format(2, 3, 3)]
+    with pytest.raises(DecompError, match="at least one format"):
+        parse_family(" , ")
+    with pytest.raises(DecompError, match="malformed format"):
+        parse_family("2x2x3,2x3")
+
+
+def test_starts_cross_the_meta_edges(tmp_path, alphatensor_r):
+    """From Strassen and a stored 2x3x3 rank 15, 2x2x3 gets an extension
+    (11) and a projection (at most 11) as starts, both exact."""
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)))
+    cat.add(_scheme(alphatensor_r, (2, 3, 3)))
+    search = MetaSearch([Format(2, 2, 3)], "z", cat, seed=1)
+    starts = search.starts(Format(2, 2, 3))
+    assert [r.rank for _, r in starts["extended"]] == [11]
+    assert starts["projected"] and all(r.rank <= 11 and r.fmt.dims == (2, 2, 3) for _, r in starts["projected"])
+    assert all(r.verify("z").ok for kind in starts.values() for _, r in kind)
+    assert starts["own"][0][0] == "standard algorithm" and search.best_rank(Format(2, 2, 3)) == 12
+
+
+def test_pools_keep_equal_ranks_and_reset_on_a_lower_one(tmp_path, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    search = MetaSearch([Format(2, 2, 3)], "gf2", cat, seed=1)
+    fmt = Format(2, 2, 3)
+    standard = Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z)
+    published = _scheme(alphatensor_r, (2, 2, 3))
+    extended = extend(_scheme(alphatensor_r, (2, 2, 2)), fmt)
+    assert search._offer(standard)  # a first scheme sets the pool's rank
+    assert search._offer(published) and search.pools[(2, 2, 3)] == [published]  # lower: a new pool
+    assert not search._offer(extended) and len(search.pools[(2, 2, 3)]) == 2  # equal: joins
+    assert not search._offer(extended) and len(search.pools[(2, 2, 3)]) == 2  # the same again: once
+    assert not search._offer(standard) and search.best_rank(fmt) == 11  # worse: not taken
+
+
+def test_meta_run_reaches_and_stores_small_records(tmp_path, alphatensor_r):
+    """From Strassen alone: 2x2x3 reaches 11 (the extension is 11, and the
+    standard walk gets there) and 2x3x3 goes below its standard 18; every
+    stored scheme verifies, and nothing worse than a kept one is added."""
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)))
+    search = MetaSearch(parse_family("2x2x3,2x3x3"), "gf2", cat, seed=7, slice_seconds=2.0)
+    steps = search.run(8.0)
+    assert steps and {s.kind for s in steps} <= {"own", "extended", "projected"}
+    assert search.best_rank(Format(2, 2, 3)) == 11 and search.best_rank(Format(2, 3, 3)) < 18
+    stored = {f: cat.best(f, "gf2") for f in ("2x2x3", "2x3x3")}
+    assert stored["2x2x3"].rank == 11 and stored["2x2x3"].verify("gf2").ok
+    assert stored["2x3x3"].rank == search.best_rank(Format(2, 3, 3)) and stored["2x3x3"].verify("gf2").ok
+    ranks = sorted(e.rank for e in cat.entries("2x3x3"))
+    assert ranks[0] == stored["2x3x3"].rank
+
+
+def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)).as_ring("zt"))
+    code, out, _ = run_cli(["meta", "2x2x3", "--ring", "zt", "--time-limit", "4", "--slice", "2", "--seed", "3",
+                            "--results", tmp_path / "cat", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["formats"] == [{"format": "2x2x3", "before": 12, "after": 11, "record": 11}]
+    best = cat.best("2x2x3", "zt")
+    assert best.rank == 11 and best.ring.value == "zt" and best.verify("zt").ok
+
+
+@pytest.mark.parametrize("args, message", [
+    (["2x2x3,2x3"], "malformed format '2x3'"),
+    (["2x2x3", "--slice", "0"], "--time-limit and --slice must be positive"),
+    (["2x2x3", "-o", "start=naive"], "meta sets the flip option 'start' itself"),
+    (["2x2x3", "-o", "walk_ring=q", "--time-limit", "2"], "walk_ring must be gf2 or zt"),
+])
+def test_cli_meta_bad_input_in_one_line(capsys, args, message):
+    code, _, err = run_cli(["meta", *args], capsys)
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_extended_start_takes_the_cheapest_extension(alphatensor_r):
+    """For 4x4x5 over z, AlphaTensor's 4x4x4 (49) + 16 = 65 beats its
+    3x4x5 (47) + 20 = 67; formats two indices below do not count."""
+    s = extended_start(alphatensor_r, "4x4x5", "z")
+    assert s.fmt.dims == (4, 4, 5) and s.rank == 49 + 16 and s.verify("z").ok
+    with pytest.raises(DecompError, match="no z scheme of a format one index below 5x5x5"):
+        extended_start([x for x in alphatensor_r if max(x.fmt.dims) <= 3], "5x5x5", "z")
+
+
+def test_solve_from_an_extended_start(tmp_path, capsys, alphatensor_r):
+    """Strassen extended to 2x2x3 is already rank 11: the walk returns it."""
+    res = tmp_path / "cat"
+    Catalogue(res).add(_scheme(alphatensor_r, (2, 2, 2)))
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--method", "flip", "--ring", "z", "--start",
+                            "extended", "--seed", "1", "--time-limit", "30", "--results", res, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["rank"] == 11
+    assert d["scheme"]["provenance"]["start"] == "meta rank 11 (extension of 2x2x2 rank 7)"
+    code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--method", "flip", "--start", "extended",
+                            "--results", res], capsys)
+    assert code == 2 and "no gf2 scheme of a format one index below 3x3x3" in err and "Traceback" not in err
