@@ -138,3 +138,24 @@ def test_solve_from_an_extended_start(tmp_path, capsys, alphatensor_r):
     code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--method", "flip", "--start", "extended",
                             "--results", res], capsys)
     assert code == 2 and "no gf2 scheme of a format one index below 3x3x3" in err and "Traceback" not in err
+
+
+def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkeypatch, alphatensor_r):
+    """Ctrl-C reaches the walkers as an 'interrupted' result: its scheme is
+    still stored, and no further slice starts."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult
+
+    found = _scheme(alphatensor_r, (2, 2, 3))
+    calls = []
+
+    def interrupted(fmt, rank, **kw):
+        calls.append((str(fmt), rank))
+        return SolveResult(False, "interrupted", "stopped", found, found.rank)
+
+    monkeypatch.setattr(meta, "solve", interrupted)
+    cat = Catalogue(tmp_path / "cat")
+    search = MetaSearch(parse_family("2x2x3,2x3x3"), "z", cat, seed=2, slice_seconds=5.0)
+    steps = search.run(60.0)
+    assert len(steps) == 1 and calls == [("2x2x3", 11)] and search.interrupted
+    assert cat.best("2x2x3", "z").rank == 11 and steps[0].stored == "added"
