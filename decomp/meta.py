@@ -20,8 +20,8 @@ a pool of its best schemes (the catalogue's, then what the walks find).
 Each step takes the next format of the family in turn, draws an edge kind
 (its own pool, an extension from a smaller pool, a projection from a larger
 pool) among the kinds whose start is at most SLACK above the format's best
-rank, walks one slice from that start aiming at the record (one below the
-best where that is at the record already), and keeps the best it reached: a lower rank is stored in the catalogue (verified, never
+rank, walks one slice from that start (see step), and keeps what it
+reached: a lower rank is stored in the catalogue (verified, never
 replacing a better scheme) and becomes the pool; an equal rank joins the
 pool, so later extensions and walks start from varied schemes.
 """
@@ -131,7 +131,8 @@ def _neighbour_keys(fmt: Format) -> tuple[list, list]:
 
 @dataclass
 class MetaStep:
-    """One slice: where its start came from and what the walk reached."""
+    """One slice: where its start came from and the best rank it reached
+    over the ring (None: nothing valid there, e.g. nothing lifted)."""
 
     fmt: Format
     kind: str
@@ -233,29 +234,46 @@ class MetaSearch:
 
     # ---------------------------------------------------------------- steps
     def step(self, fmt: Format, seconds: float) -> MetaStep:
+        """One slice from a drawn start. A walk that needs no lift aims at
+        the record (one below the best when it is at the record already): a
+        walk that stopped one below the best would end its slice early on
+        the way down (an extension to 4x5x5 went from 81 to 80 in 4.5 s).
+        A walk lifted to Z lifts only at its target, so it aims one below
+        the best, and walks on from what it reached while the slice lasts."""
         kind, source, start = self.choose(fmt)
         best = self.best_rank(fmt)
-        # Aim at the record (or one below the best, at or below it): a walk
-        # that stopped one below the best would end its slice early on the
-        # way down (an extension to 4x5x5 went from 81 to 80 in 4.5 s).
         record = best_known(fmt, self.ring.value)
-        goal = record.rank if record is not None and record.rank < best else best - 1
+        lifting = self.ring in (Ring.Z, Ring.Q) and self.options.get("walk_ring", "gf2") != "zt"
+        goal = record.rank if record is not None and record.rank < best and not lifting else best - 1
         target = max(fmt.rank_lower_bound, min(goal, start.rank - 1))
         t0 = time.monotonic()
-        res = solve(fmt, target, method="flip", ring=self.ring.value, seed=spawned_seed(self.seed, len(self.steps)),
-                    time_limit=seconds, start=start, workers=self.workers, **self.options)
-        step = MetaStep(fmt, kind, source, start.rank, res.best_rank, best, seconds=time.monotonic() - t0)
-        self.interrupted = res.status == "interrupted"
+        step = MetaStep(fmt, kind, source, start.rank, None, best)
         # The start itself counts when it is below the best (a smaller
         # format improved, and its extension already beats this one's).
-        for s in (res.scheme, start if start.rank < best else None):
-            if s is None or not self._usable(s) or not s.verify(self.ring).ok:
-                continue
-            step.reached = s.rank if step.reached is None else min(step.reached, s.rank)
-            if self._offer(s) and s.rank < best:
-                step.stored = self.catalogue.add(s).status
+        self._keep(step, start if start.rank < best else None, best)
+        walk_from = start
+        while True:
+            left = seconds - (time.monotonic() - t0)
+            res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
+                        seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
+                        **self.options)
+            self.interrupted = res.status == "interrupted"
+            self._keep(step, res.scheme, best)
+            if self.interrupted or not res.success or target <= fmt.rank_lower_bound \
+                    or seconds - (time.monotonic() - t0) < 1.0:
+                break
+            walk_from, target = res.scheme, res.scheme.rank - 1
+        step.seconds = time.monotonic() - t0
         self.steps.append(step)
         return step
+
+    def _keep(self, step: MetaStep, s: Scheme | None, best: int) -> None:
+        """Offer a slice's scheme to the pool; store it when below the best."""
+        if s is None or not self._usable(s) or not s.verify(self.ring).ok:
+            return
+        step.reached = s.rank if step.reached is None else min(step.reached, s.rank)
+        if self._offer(s) and s.rank < best:
+            step.stored = self.catalogue.add(s).status
 
     def run(self, time_limit: float, on_step=None) -> list[MetaStep]:
         """Steps over the family in turn until time_limit seconds have

@@ -159,3 +159,24 @@ def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkey
     steps = search.run(60.0)
     assert len(steps) == 1 and calls == [("2x2x3", 11)] and search.interrupted
     assert cat.best("2x2x3", "z").rank == 11 and steps[0].stored == "added"
+
+
+def test_a_lifted_walk_goes_on_below_what_it_reached(tmp_path, monkeypatch, alphatensor_r):
+    """Over z the walk lifts only at its target, so a slice aims one below
+    the best and, once there, walks on from the lifted scheme."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult
+
+    found = _scheme(alphatensor_r, (2, 2, 3))
+    calls = []
+
+    def fake(fmt, rank, **kw):
+        calls.append((rank, kw["start"].rank))
+        if len(calls) == 1:
+            return SolveResult(True, "found", "", found, found.rank)
+        return SolveResult(False, "time_limit", "", None, 11)
+
+    monkeypatch.setattr(meta, "solve", fake)
+    search = MetaSearch([Format(2, 2, 3)], "z", Catalogue(tmp_path / "cat"), seed=3, slice_seconds=30.0)
+    step = search.step(Format(2, 2, 3), 30.0)
+    assert calls == [(11, 12), (10, 11)] and step.reached == 11 and step.stored == "added"
