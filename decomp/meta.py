@@ -88,7 +88,7 @@ def extended_start(schemes, fmt, ring) -> Scheme:
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best, best_rank = None, None
     for s in schemes:
-        if not isinstance(s.fmt, Format) or not (s.ring is ring or implies(s.ring, ring)):
+        if not isinstance(s.fmt, Format) or not implies(s.ring, ring):
             continue
         ways = _extension_ways(s.fmt.dims, fmt)
         if ways and (best is None or s.rank + ways[0][0] < best_rank):
@@ -178,7 +178,7 @@ class MetaSearch:
                 self._offer(s)
 
     def _usable(self, s: Scheme) -> bool:
-        return s.ring is self.ring or implies(s.ring, self.ring)
+        return implies(s.ring, self.ring)
 
     def _offer(self, s: Scheme) -> bool:
         """Put s into its format's pool when it is at the pool's rank or
@@ -221,12 +221,12 @@ class MetaSearch:
         """An edge kind drawn among those with a start within the slack, and
         one of its starts (lower ranks first among the drawn kind's)."""
         best = self.best_rank(fmt)
-        cands = {kind: [c for c in found if c[1].rank <= best + self.slack]
-                 for kind, found in self.starts(fmt).items()}
+        found = self.starts(fmt)
+        cands = {kind: [c for c in starts if c[1].rank <= best + self.slack] for kind, starts in found.items()}
         kinds = [k for k in KINDS if cands[k]]
         if not kinds:  # the standard algorithm or the own pool is always there, but above the slack
             kinds = ["own"]
-            cands["own"] = self.starts(fmt)["own"]
+            cands["own"] = found["own"]
         kind = self.rng.choice(kinds)
         low = min(c[1].rank for c in cands[kind])
         source, start = self.rng.choice([c for c in cands[kind] if c[1].rank == low])

@@ -96,7 +96,7 @@ def projected_start(schemes, fmt, ring) -> Scheme:
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best = None
     for s in schemes:
-        if not isinstance(s.fmt, Format) or not (s.ring is ring or implies(s.ring, ring)):
+        if not isinstance(s.fmt, Format) or not implies(s.ring, ring):
             continue
         if sum(s.fmt.dims) - sum(fmt.dims) > START_MAX_DROP:
             continue
