@@ -21,9 +21,10 @@ Each step takes the next format of the family in turn, draws an edge kind
 (its own pool, an extension from a smaller pool, a projection from a larger
 pool) among the kinds whose start is at most SLACK above the format's best
 rank, walks one slice from that start (see step), and keeps what it
-reached: a lower rank is stored in the catalogue (verified, never
-replacing a better scheme) and becomes the pool; an equal rank joins the
-pool, so later extensions and walks start from varied schemes.
+reached: a lower rank becomes the pool; an equal rank new to the pool
+joins it, so later extensions and walks start from varied schemes. Either
+is stored in the catalogue as the slice ends (verified, never replacing a
+better scheme), so the next run's pools start from it too.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .core.rings import Ring, implies
 from .core.scheme import Scheme
 from .core.store import Catalogue
 from .solvers.api import checked_seed, solve, spawned_seed
+from .solvers.flip.solver import start_label
 
 # A start more than this far above the format's best rank is not walked
 # from: a walk rarely descends further than this before its slice ends.
@@ -239,7 +241,10 @@ class MetaSearch:
         walk that stopped one below the best would end its slice early on
         the way down (an extension to 4x5x5 went from 81 to 80 in 4.5 s).
         A walk lifted to Z lifts only at its target, so it aims one below
-        the best, and walks on from what it reached while the slice lasts."""
+        the best, and walks on from what it reached while the slice lasts.
+        The slice's lowest scheme is stored once, as the slice ends (also
+        on Ctrl-C or SIGTERM): below the best, or at the best when the pool
+        did not hold it yet, so that the next run starts from it too."""
         kind, source, start = self.choose(fmt)
         best = self.best_rank(fmt)
         record = best_known(fmt, self.ring.value)
@@ -250,29 +255,44 @@ class MetaSearch:
         step = MetaStep(fmt, kind, source, start.rank, None, best)
         # The start itself counts when it is below the best (a smaller
         # format improved, and its extension already beats this one's).
-        self._keep(step, start if start.rank < best else None, best)
-        walk_from = start
-        while True:
-            left = seconds - (time.monotonic() - t0)
-            res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
-                        seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
-                        **self.options)
-            self.interrupted = res.status == "interrupted"
-            self._keep(step, res.scheme, best)
-            if self.interrupted or not res.success or target <= fmt.rank_lower_bound \
-                    or seconds - (time.monotonic() - t0) < 1.0:
-                break
-            walk_from, target = res.scheme, res.scheme.rank - 1
+        lowest = self._valid(start) if start.rank < best else None
+        walk_from, origin = start, start_label(start)
+        try:
+            while True:
+                left = seconds - (time.monotonic() - t0)
+                res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
+                            seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
+                            **self.options)
+                self.interrupted = res.status == "interrupted"
+                reached = self._valid(res.scheme)
+                if reached is not None and (lowest is None or reached.rank < lowest.rank):
+                    lowest = reached
+                if self.interrupted or not res.success or target <= fmt.rank_lower_bound \
+                        or seconds - (time.monotonic() - t0) < 1.0:
+                    break
+                # walk on from what lifted; its provenance keeps where the slice began
+                walk_from = res.scheme.with_factors(*res.scheme.factors, source=f"a walk from {origin}")
+                target = res.scheme.rank - 1
+        except KeyboardInterrupt:  # between two walks of a lifted slice: keep what the slice has
+            self.interrupted = True
+        self._keep(step, lowest)
         step.seconds = time.monotonic() - t0
         self.steps.append(step)
         return step
 
-    def _keep(self, step: MetaStep, s: Scheme | None, best: int) -> None:
-        """Offer a slice's scheme to the pool; store it when below the best."""
-        if s is None or not self._usable(s) or not s.verify(self.ring).ok:
+    def _valid(self, s: Scheme | None) -> Scheme | None:
+        """s when it is a scheme over the search's ring, else None."""
+        return s if s is not None and self._usable(s) and s.verify(self.ring).ok else None
+
+    def _keep(self, step: MetaStep, s: Scheme | None) -> None:
+        """Offer a slice's lowest scheme to the pool; store it when it
+        lowered the best or joined the pool at the best rank."""
+        if s is None:
             return
-        step.reached = s.rank if step.reached is None else min(step.reached, s.rank)
-        if self._offer(s) and s.rank < best:
+        step.reached = s.rank
+        new = all(not _same(s, t) for t in self.pools.get(_key(s.fmt), []))
+        self._offer(s)
+        if new and self.pools[_key(s.fmt)][0] is s:  # at or below the best, and not held yet
             step.stored = self.catalogue.add(s).status
 
     def run(self, time_limit: float, on_step=None) -> list[MetaStep]:

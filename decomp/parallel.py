@@ -58,7 +58,7 @@ def run_jobs(fn: Callable, jobs: Iterable[dict], workers: int, stop_on: Callable
     # Workers ignore SIGINT: Ctrl-C reaches the parent, which sets `stop`
     # and still collects what every worker found.
     try:
-        with ctx.Pool(min(workers, len(jobs)), initializer=_ignore_sigint) as pool:
+        with ctx.Pool(min(workers, len(jobs)), initializer=_worker_signals) as pool:
             pending = [pool.apply_async(fn, kwds=dict(_with_reports(kw, queue), stop=stop)) for kw in jobs]
             try:
                 while pending:
@@ -86,8 +86,12 @@ def _with_reports(kw: dict, reports) -> dict:
     return kw if reports is None else dict(kw, reports=reports)
 
 
-def _ignore_sigint():
+def _worker_signals():
+    """Workers ignore SIGINT (the parent stops them through `stop`) and die
+    on SIGTERM: a forked worker would otherwise inherit a parent's handler
+    that turns SIGTERM into an interrupt, and Pool.terminate would not end it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class _InlineReports:
@@ -124,7 +128,7 @@ class LocalExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self):
-        return cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"), initializer=_ignore_sigint)
+        return cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"), initializer=_worker_signals)
 
     def submit(self, arg):
         return self._pool.submit(self.fn, arg)

@@ -20,6 +20,18 @@ def alphatensor_f2():
     return read_alphatensor(DATA / "factorizations_f2.npz")
 
 
+@pytest.fixture(scope="session")
+def flip_kernels_compiled():
+    """Tests that give a search a few seconds use this so numba's cold
+    compilation of the flip kernels (tens of seconds in a fresh clone) is not
+    charged to their budget: what they assert is what the walks reach."""
+    from decomp import solve
+
+    for ring, search in (("gf2", "walk"), ("gf2", "adaptive"), ("zt", "walk"), ("zt", "adaptive")):
+        res = solve("2x2x3", 11, method="flip", ring=ring, seed=0, time_limit=120, search=search)
+        assert res.scheme is not None and res.scheme.verify(ring).ok
+
+
 @pytest.fixture(autouse=True)
 def _isolated_catalogue(tmp_path, monkeypatch):
     """Tests never touch the repository's results/."""

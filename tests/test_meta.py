@@ -13,6 +13,9 @@ from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
 from decomp.meta import MetaSearch, extend, extended_start, parse_family
 
+# The runs below have seconds to reach their ranks: not spent compiling.
+pytestmark = pytest.mark.usefixtures("flip_kernels_compiled")
+
 
 def _scheme(schemes, dims):
     return next(x for x in schemes if x.fmt.dims == dims)
@@ -180,3 +183,89 @@ def test_a_lifted_walk_goes_on_below_what_it_reached(tmp_path, monkeypatch, alph
     search = MetaSearch([Format(2, 2, 3)], "z", Catalogue(tmp_path / "cat"), seed=3, slice_seconds=30.0)
     step = search.step(Format(2, 2, 3), 30.0)
     assert calls == [(11, 12), (10, 11)] and step.reached == 11 and step.stored == "added"
+
+
+def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alphatensor_r):
+    """A lifted slice that goes 18 -> 17 -> 15 stores the 15 alone, as the
+    slice ends; the walk from 17 says where the slice began."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult
+
+    fmt = Format(2, 3, 3)
+    reached = [extend(_scheme(alphatensor_r, (2, 2, 3)), fmt), _scheme(alphatensor_r, (2, 3, 3))]
+    assert [s.rank for s in reached] == [17, 15]
+    starts = []
+
+    def fake(fmt, rank, **kw):
+        starts.append(kw["start"])
+        if reached:
+            s = reached.pop(0)
+            return SolveResult(True, "found", "", s, s.rank)
+        return SolveResult(False, "time_limit", "", None, 15)
+
+    monkeypatch.setattr(meta, "solve", fake)
+    cat = Catalogue(tmp_path / "cat")
+    step = MetaSearch([fmt], "z", cat, seed=4, slice_seconds=30.0).step(fmt, 30.0)
+    assert [s.rank for s in starts] == [18, 17, 15] and step.reached == 15 and step.stored == "added"
+    assert [e.rank for e in cat.entries("2x3x3")] == [15]
+    assert starts[1].provenance["source"] == f"a walk from {meta.start_label(starts[0])}"
+
+
+def test_an_equal_rank_new_to_the_pool_is_stored_once(tmp_path, monkeypatch, alphatensor_r):
+    """A slice that ends at the best rank with a scheme the pool lacks stores
+    it, so the next run's pool starts from it too; the same scheme again is
+    not stored twice."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult
+
+    fmt = Format(2, 2, 3)
+    other = extend(_scheme(alphatensor_r, (2, 2, 2)), fmt)
+    monkeypatch.setattr(meta, "solve", lambda fmt, rank, **kw: SolveResult(False, "time_limit", "", other, 11))
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 3)))
+    search = MetaSearch([fmt], "gf2", cat, seed=5, slice_seconds=2.0)
+    first, again = search.step(fmt, 2.0), search.step(fmt, 2.0)
+    assert (first.reached, first.stored) == (11, "added") and (again.reached, again.stored) == (11, "")
+    assert [e.rank for e in cat.entries("2x2x3")] == [11, 11]
+
+
+def test_sigterm_ends_a_meta_run_and_keeps_the_slice(tmp_path, capsys, monkeypatch, alphatensor_r):
+    """SIGTERM between two walks of a lifted slice ends the run like Ctrl-C:
+    what the slice reached is stored, and the command still reports."""
+    import os
+    import signal
+
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult
+
+    found = _scheme(alphatensor_r, (2, 2, 3))
+
+    def fake(fmt, rank, **kw):
+        if kw["start"].rank == 12:
+            return SolveResult(True, "found", "", found, found.rank)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not interrupt")
+
+    monkeypatch.setattr(meta, "solve", fake)
+    before = signal.getsignal(signal.SIGTERM)
+    code, out, _ = run_cli(["meta", "2x2x3,2x3x3", "--ring", "z", "--time-limit", "60", "--slice", "20",
+                            "--results", tmp_path / "cat", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["interrupted"] and len(data["steps"]) == 1 and data["steps"][0]["stored"] == "added"
+    assert Catalogue(tmp_path / "cat").best("2x2x3", "z").rank == 11
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def _signals_in_worker(**_):
+    import signal
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_workers_die_on_sigterm_while_the_parent_turns_it_into_an_interrupt():
+    """A forked walker must not inherit the parent's SIGTERM handler (the
+    pool's terminate sends SIGTERM), and ignores SIGINT."""
+    from decomp.cli.common import term_interrupts
+    from decomp.parallel import run_jobs
+
+    with term_interrupts():
+        assert list(run_jobs(_signals_in_worker, [{}, {}], workers=2, stop_on=lambda r: False)) == [True, True]

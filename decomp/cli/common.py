@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import enum
 import json
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -35,6 +37,22 @@ JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of t
 
 def catalogue(results: Optional[Path]) -> Catalogue:
     return Catalogue(results if results is not None else default_root())
+
+
+@contextmanager
+def term_interrupts():
+    """While a search runs, SIGTERM (kill PID, a batch system's stop) stops
+    it as Ctrl-C does: the walkers return what they have and it is stored.
+    A run started in the background from a script ignores SIGINT, so this is
+    how such a run is stopped without losing its slice."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def emit_json(obj) -> None:

@@ -16,7 +16,8 @@ from ..core.formats import Format
 from ..core.io import scheme_to_dict, write_json
 from ..core.targets import parse_format_or_target, read_target
 from ..solvers.api import METHODS, SolveState, solve
-from .common import JsonOpt, MethodName, ResultsOpt, RingName, app, catalogue, console, emit_json, parse_options
+from .common import (JsonOpt, MethodName, ResultsOpt, RingName, app, catalogue, console, emit_json, parse_options,
+                     term_interrupts)
 
 
 def progress_line(state: SolveState) -> str:
@@ -54,8 +55,9 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
 
         keeper = cat.storing(then=show if live else None) if cat is not None else None
         callback = keeper or (show if live else None)
-        res = solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, callback=callback,
-                    **options)
+        with term_interrupts():
+            res = solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, callback=callback,
+                        **options)
     stored = None
     # A run that misses its target still returns its best verified scheme
     # (over Z: the best that lifted, which no improvement stored on the way).
@@ -232,7 +234,9 @@ def meta(
 ):
     """Meta flip-graph search: walks over a family of formats in turn, each
     from its own best, an extension of a smaller format's or a projection of
-    a larger one's; every lower rank is stored as it is found."""
+    a larger one's; what a slice reaches below (or new at) a format's best is
+    stored as the slice ends. Ctrl-C or SIGTERM ends the run after storing
+    the running slice's scheme."""
     from ..core.records import best_known
     from ..meta import MetaSearch, parse_family
     from ..solvers.api import checked_seed
@@ -251,12 +255,14 @@ def meta(
     def show(step) -> None:
         if not json_out:
             mark = f"  [green]stored ({step.stored})[/green]" if step.stored else ""
-            console.print(f"{step.fmt}: {step.kind:9s} {step.source} -> {step.reached} "
+            reached = step.reached if step.reached is not None else f"nothing valid over {ring.value}"
+            console.print(f"{step.fmt}: {step.kind:9s} {step.source} -> {reached} "
                           f"(best {step.best_before}, {step.seconds:.1f} s){mark}")
 
     if not json_out:
         console.print(f"meta search over {', '.join(map(str, family))} ({ring.value}), seed {seed}")
-    search.run(time_limit, on_step=show)
+    with term_interrupts():
+        search.run(time_limit, on_step=show)
     rows = []
     for fmt in family:
         record = best_known(fmt, ring.value)
