@@ -182,3 +182,39 @@ def equivalent(a: Path = typer.Argument(...), b: Path = typer.Argument(...), jso
     else:
         console.print(f"{'equivalent' if same else 'not equivalent'} ({how})")
     return 0 if same else 1
+
+
+@app.command()
+def ternary(
+    formats: Optional[str] = typer.Argument(None, help="formats, e.g. 3x4x5,4x4x5 (default: every stored one)"),
+    iterations: int = typer.Option(50_000, "--iterations", help="elementary moves per try"),
+    tries: int = typer.Option(3, "--tries", help="tries (seeds) per stored scheme"),
+    results: Optional[Path] = ResultsOpt,
+    json_out: bool = JsonOpt,
+):
+    """Bring stored schemes over Z to entries in {-1, 0, 1} by a change of
+    basis and store them over zt, where that lowers the zt rank."""
+    from ..core.coefficients import ternary_from_catalogue
+    from ..meta import parse_family
+
+    if iterations < 1 or tries < 1:
+        raise DecompError("--iterations and --tries must be positive")
+    cat = catalogue(results)
+    fmts = parse_family(formats) if formats else [f for f in cat.formats() if isinstance(f, Format)]
+    rows = [ternary_from_catalogue(cat, f, iterations, tries) for f in fmts]
+    if json_out:
+        emit_json({"catalogue": str(cat.root), "formats": rows})
+        return 0
+    for row in rows:
+        before = "none" if row["zt_before"] is None else row["zt_before"]
+        if row["status"] == "nothing lower":
+            console.print(f"{row['format']}: zt {before}; no stored scheme over z or q below it")
+        elif row["status"] == "not reached":
+            tried = ", ".join(f"{t['ring']} {t['rank']} (excess {t['excess']})" for t in row["tried"])
+            console.print(f"{row['format']}: zt {before}; no change of basis reached {{-1, 0, 1}} from {tried}")
+        else:
+            src = row["tried"][-1]
+            how = f"excess {src['excess']} -> 0" if src["excess"] else "already in {-1, 0, 1}"
+            console.print(f"{row['format']}: zt {before} -> {row['zt_after']} "
+                          f"(from {src['ring']} {src['rank']}, {how}), {row['status']}")
+    return 0

@@ -12,6 +12,7 @@ nothing: improvements reach the caller through SolveState.improved.
 
 from __future__ import annotations
 
+from ...core.coefficients import ternary_member
 from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.lift import lift_gf2
@@ -166,7 +167,10 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
             scheme = None
             message += f"; {extra['lift']}"
     if scheme is not None and problem.ring is Ring.ZT and not scheme.verify(Ring.ZT).ok:
-        scheme, message = None, message + "; lifted coefficients leave {-1,0,1}"
+        # a lifted scheme often has a few entries +-2 that an equivalent one avoids
+        member = ternary_member(scheme, seed=problem.seed or 0) if isinstance(fmt, Format) else None
+        scheme, message = (member, message + "; a change of basis took it to {-1,0,1}") if member is not None \
+            else (None, message + "; lifted coefficients leave {-1,0,1}")
     elif scheme is not None and problem.ring is not scheme.ring:
         scheme = scheme.as_ring(problem.ring)
     reached = scheme is not None and scheme.rank <= problem.rank

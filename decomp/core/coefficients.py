@@ -1,0 +1,99 @@
+"""Bringing a scheme over Z to entries in {-1, 0, 1} by a change of basis.
+
+A change of basis A -> X A Y^-1, B -> Y B Z^-1, C' -> Z C' X^-1 with
+unimodular X, Y, Z maps a scheme to an equivalent one of the same rank
+(symmetry.sandwich). Its coefficients can shrink: flip walks lifted from
+GF(2) often end with entries 2 or -2 that some member of their class
+avoids (our 3x4x5 rank 47 over Z had 50 units of excess; a few thousand
+elementary moves took it to {-1, 0, 1}, the ring zt that Perminov's
+catalogue ranks). ternary_member hill-climbs over elementary matrices
+I + c e_ij (c = +-1) on one of X, Y, Z at a time, accepting a move that
+does not raise the excess (the sum of |entry| - 1 over entries beyond 1;
+sideways moves cross plateaus), until the excess is 0.
+
+One elementary move touches two factor matrices only, by a row operation
+on one and a column operation on the other (what sandwich computes for
+P = I + c e_ij: P^T F adds c times row i to row j; F P^-T subtracts c
+times column j from column i), so a move costs a few slices, not a
+sandwich of the whole scheme.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import SchemeError
+from .rings import Ring
+from .scheme import Scheme
+from .targets import require_matmul
+
+
+def coefficient_excess(s: Scheme) -> int:
+    """Sum over all factor entries of max(|entry| - 1, 0): 0 exactly when
+    every entry is in {-1, 0, 1}."""
+    return int(sum(_excess(np.asarray(F, dtype=np.int64)) for F in s.factors))
+
+
+def _excess(a: np.ndarray) -> int:
+    return int(np.maximum(np.abs(a) - 1, 0).sum())
+
+
+def ternary_member(s: Scheme, iterations: int = 50_000, seed: int = 0) -> Scheme | None:
+    """A scheme over zt equivalent to s (same rank), or None when the climb
+    does not reach excess 0 within `iterations` moves. s must be a valid
+    scheme over z or zt (or q with integral entries); the result is checked
+    exactly over zt before it is returned."""
+    require_matmul(s.fmt, "a change of basis")
+    if s.ring is Ring.GF2:
+        raise SchemeError("a change of basis to {-1, 0, 1} needs a scheme over Z, not GF(2)")
+    zs = s.as_ring(Ring.Z) if s.ring is Ring.Q else s
+    dims = s.fmt.dims
+    shapes = ((dims[0], dims[1]), (dims[1], dims[2]), (dims[2], dims[0]))
+    # T[k][row, col, term]: factor k's matrices side by side
+    T = [np.asarray(F, dtype=np.int64).reshape(*shape, s.rank).copy() for F, shape in zip(zs.factors, shapes)]
+    excess = sum(_excess(t) for t in T)
+    rng = np.random.default_rng(seed)
+    axes = [a for a in range(3) if dims[a] >= 2]
+    for _ in range(iterations if axes else 0):
+        if excess == 0:
+            break
+        a = axes[rng.integers(len(axes))]
+        i, j = rng.choice(dims[a], size=2, replace=False)
+        c = 1 if rng.integers(2) else -1
+        left, right = T[a], T[(a - 1) % 3]  # the factors whose row / column space axis a is
+        new_row = left[j] + c * left[i]
+        new_col = right[:, i] - c * right[:, j]
+        delta = (_excess(new_row) - _excess(left[j])) + (_excess(new_col) - _excess(right[:, i]))
+        if delta <= 0:
+            left[j], right[:, i] = new_row, new_col
+            excess += delta
+    if excess:
+        return None
+    mats = [t.reshape(-1, s.rank) for t in T]
+    out = zs.with_factors(*mats, ring=Ring.ZT, basis_change="to {-1,0,1}")
+    return out if out.verify(Ring.ZT).ok else None
+
+
+def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int = 3) -> dict:
+    """For one format: the lowest stored scheme over z or q below the best
+    stored over zt that some change of basis takes to {-1, 0, 1}, stored
+    over zt (the catalogue verifies it and never replaces a better one).
+    Returns what happened: the candidates' ranks tried, the zt ranks before
+    and after, and the catalogue's outcome."""
+    before = catalogue.best_rank(fmt, Ring.ZT)
+    candidates = sorted((s for s in catalogue.exact_schemes(fmt) if s.ring is not Ring.ZT
+                         and (before is None or s.rank < before)), key=lambda s: (s.rank, coefficient_excess(s)))
+    row = {"format": str(fmt), "zt_before": before, "zt_after": before, "tried": [], "status": "nothing lower"}
+    for s in candidates:
+        if row["zt_after"] is not None and s.rank >= row["zt_after"]:
+            break
+        row["tried"].append({"ring": s.ring.value, "rank": s.rank, "excess": coefficient_excess(s)})
+        found = next((t for t in (ternary_member(s, iterations, seed) for seed in range(tries)) if t is not None),
+                     None)
+        if found is not None:
+            outcome = catalogue.add(found)
+            row["status"] = outcome.status
+            row["zt_after"] = found.rank if outcome.added else row["zt_after"]
+            break
+        row["status"] = "not reached"
+    return row

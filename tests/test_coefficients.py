@@ -1,0 +1,126 @@
+"""Change of basis to entries in {-1, 0, 1} (decomp/core/coefficients.py,
+`decomp ternary`, and the flip solver over zt)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from decomp import solve
+from decomp.core import symmetry as sym
+from decomp.core.coefficients import coefficient_excess, ternary_from_catalogue, ternary_member
+from decomp.core.errors import SchemeError
+from decomp.core.lift import LiftResult
+from decomp.core.store import Catalogue
+from decomp.solvers.flip import walk as flip_walk
+
+
+def _scheme(schemes, dims):
+    return next(x for x in schemes if x.fmt.dims == dims)
+
+
+def _blown_up(s):
+    """An equivalent scheme with larger entries: unimodular X, Y, Z with 2s."""
+    n, m, p = s.fmt.dims
+    mats = []
+    for k in (n, m, p):
+        M = np.eye(k, dtype=np.int64)
+        M[0, k - 1] = 2
+        if k > 2:
+            M[1, 2] = -1
+        mats.append(M)
+    return sym.sandwich(s, *mats)
+
+
+def test_excess_counts_what_exceeds_one(alphatensor_r):
+    s = _scheme(alphatensor_r, (3, 4, 5))  # AlphaTensor's 47 over Z has a few entries +-2
+    assert coefficient_excess(s) == sum(int(np.maximum(np.abs(np.asarray(F, dtype=np.int64)) - 1, 0).sum())
+                                        for F in s.factors) > 0
+    assert coefficient_excess(_scheme(alphatensor_r, (2, 2, 2))) == 0
+
+
+@pytest.mark.parametrize("dims", [(3, 4, 5), (3, 4, 4), (2, 4, 5), (3, 3, 4)])
+def test_alphatensor_schemes_over_z_become_ternary(alphatensor_r, dims):
+    """AlphaTensor's integral 3x4x5 (47), 3x4x4 (38), 2x4x5 (33) and 3x3x4
+    (29) leave {-1, 0, 1}; an equivalent scheme of the same rank does not."""
+    s = _scheme(alphatensor_r, dims)
+    assert not s.verify("zt").ok
+    t = ternary_member(s, seed=0)
+    assert t is not None and t.rank == s.rank and t.fmt == s.fmt and t.ring.value == "zt"
+    assert t.verify("zt").ok and t.verify("z").ok and coefficient_excess(t) == 0
+    assert t.provenance["basis_change"] == "to {-1,0,1}" and t.provenance["source"] == s.provenance["source"]
+
+
+def test_a_blown_up_strassen_comes_back(alphatensor_r):
+    big = _blown_up(_scheme(alphatensor_r, (2, 2, 2)))
+    assert big.verify("z").ok and coefficient_excess(big) > 0
+    t = ternary_member(big, seed=3)
+    assert t is not None and t.rank == 7 and t.verify("zt").ok
+
+
+def test_no_member_found_within_the_moves_is_none(alphatensor_r):
+    s = _scheme(alphatensor_r, (3, 4, 5))
+    assert ternary_member(s, iterations=1, seed=0) is None
+    with pytest.raises(SchemeError, match="needs a scheme over Z"):
+        ternary_member(s.as_ring("gf2"))
+
+
+def test_catalogue_gains_the_zt_rank(tmp_path, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (3, 4, 5)))
+    row = ternary_from_catalogue(cat, _scheme(alphatensor_r, (3, 4, 5)).fmt)
+    assert row["zt_before"] is None and row["zt_after"] == 47 and row["status"] == "added"
+    assert row["tried"] == [{"ring": "z", "rank": 47, "excess": coefficient_excess(_scheme(alphatensor_r, (3, 4, 5)))}]
+    best = cat.best("3x4x5", "zt")
+    assert best.rank == 47 and best.ring.value == "zt" and best.verify("zt").ok
+    again = ternary_from_catalogue(cat, best.fmt)
+    assert again["status"] == "nothing lower" and again["tried"] == []
+
+
+def test_cli_ternary(tmp_path, capsys, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (3, 4, 5)))
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)).as_ring("zt"))
+    code, out, _ = run_cli(["ternary", "--results", tmp_path / "cat"], capsys)
+    assert code == 0
+    assert "3x4x5: zt none -> 47 (from z 47, excess" in out and "added" in out
+    assert "2x2x2: zt 7; no stored scheme over z or q below it" in out
+    code, out, _ = run_cli(["ternary", "3x4x5", "--results", tmp_path / "cat", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["formats"] == [{"format": "3x4x5", "zt_before": 47, "zt_after": 47, "tried": [],
+                                              "status": "nothing lower"}]
+
+
+def test_cli_ternary_reports_a_miss(tmp_path, capsys, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (3, 4, 5)))
+    code, out, _ = run_cli(["ternary", "3x4x5", "--iterations", "1", "--tries", "1",
+                            "--results", tmp_path / "cat"], capsys)
+    assert code == 0 and "3x4x5: zt none; no change of basis reached {-1, 0, 1} from z 47 (excess" in out
+    assert cat.best_rank("3x4x5", "zt") is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (["3x4"], "malformed format '3x4'"),
+    (["3x4x5", "--iterations", "0"], "--iterations and --tries must be positive"),
+])
+def test_cli_ternary_bad_input_in_one_line(capsys, args, message):
+    code, _, err = run_cli(["ternary", *args], capsys)
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_flip_over_zt_changes_basis_of_a_lifted_scheme(monkeypatch, alphatensor_r):
+    """A GF(2) walk lifted to Z with entries +-2 is not lost over zt: the
+    solver returns an equivalent scheme in {-1, 0, 1}."""
+    real = flip_walk.lift_gf2
+
+    def lift_with_big_entries(s):
+        res = real(s)
+        return LiftResult(_blown_up(res.scheme), res.message) if res.scheme is not None else res
+
+    monkeypatch.setattr(flip_walk, "lift_gf2", lift_with_big_entries)
+    start = _scheme(alphatensor_r, (2, 2, 3))
+    res = solve("2x2x3", 11, method="flip", ring="zt", start=start, walk_ring="gf2", seed=1, time_limit=20)
+    assert res.success and "a change of basis took it to {-1,0,1}" in res.message
+    assert res.scheme.ring.value == "zt" and res.scheme.verify("zt").ok and res.scheme.rank == 11
