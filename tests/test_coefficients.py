@@ -104,6 +104,7 @@ def test_cli_ternary_reports_a_miss(tmp_path, capsys, alphatensor_r):
 @pytest.mark.parametrize("args, message", [
     (["3x4"], "malformed format '3x4'"),
     (["3x4x5", "--iterations", "0"], "--iterations and --tries must be positive"),
+    (["--results", "/nonexistent/cat"], "no stored matrix formats in /nonexistent/cat"),
 ])
 def test_cli_ternary_bad_input_in_one_line(capsys, args, message):
     code, _, err = run_cli(["ternary", *args], capsys)

@@ -201,6 +201,8 @@ def ternary(
         raise DecompError("--iterations and --tries must be positive")
     cat = catalogue(results)
     fmts = parse_family(formats) if formats else [f for f in cat.formats() if isinstance(f, Format)]
+    if not fmts:
+        raise DecompError(f"no stored matrix formats in {cat.root}")
     rows = [ternary_from_catalogue(cat, f, iterations, tries) for f in fmts]
     if json_out:
         emit_json({"catalogue": str(cat.root), "formats": rows})
