@@ -89,7 +89,18 @@ def test_cli_ternary(tmp_path, capsys, alphatensor_r):
     code, out, _ = run_cli(["ternary", "3x4x5", "--results", tmp_path / "cat", "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and data["formats"] == [{"format": "3x4x5", "zt_before": 47, "zt_after": 47, "tried": [],
-                                              "status": "nothing lower"}]
+                                              "status": "nothing lower", "skipped": []}]
+
+
+def test_cli_ternary_names_a_corrupt_file_and_goes_on(tmp_path, capsys, alphatensor_r):
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (3, 4, 5)))
+    bad = tmp_path / "cat" / "3x4x5" / "z" / "r0046-0000000000000000.json"
+    bad.write_text('{"garbage": 1')
+    code, out, err = run_cli(["ternary", "3x4x5", "--results", tmp_path / "cat"], capsys)
+    assert code == 0 and "3x4x5: zt none -> 47" in out
+    assert f"skipped {bad}" in err.replace("\n", "") and "Traceback" not in err
+    assert bad.read_text() == '{"garbage": 1'  # a bad file is reported, never touched
 
 
 def test_cli_ternary_reports_a_miss(tmp_path, capsys, alphatensor_r):

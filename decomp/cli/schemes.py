@@ -208,6 +208,7 @@ def ternary(
         emit_json({"catalogue": str(cat.root), "formats": rows})
         return 0
     for row in rows:
+        print_skipped(row["skipped"])
         before = "none" if row["zt_before"] is None else row["zt_before"]
         if row["status"] == "nothing lower":
             console.print(f"{row['format']}: zt {before}; no stored scheme over z or q below it")

@@ -79,15 +79,15 @@ def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int 
     stored over zt that some change of basis takes to {-1, 0, 1}, stored
     over zt (the catalogue verifies it and never replaces a better one).
     Returns what happened: the candidates' ranks tried, the zt ranks before
-    and after, and the catalogue's outcome."""
+    and after, the catalogue's outcome, and the files that failed to load."""
     before = catalogue.best_rank(fmt, Ring.ZT)
-    candidates = sorted((s for s in catalogue.exact_schemes(fmt) if s.ring is not Ring.ZT
-                         and (before is None or s.rank < before)), key=lambda s: (s.rank, coefficient_excess(s)))
-    row = {"format": str(fmt), "zt_before": before, "zt_after": before, "tried": [], "status": "nothing lower"}
-    for s in candidates:
-        if row["zt_after"] is not None and s.rank >= row["zt_after"]:
-            break
-        row["tried"].append({"ring": s.ring.value, "rank": s.rank, "excess": coefficient_excess(s)})
+    report = catalogue.load(fmt)
+    candidates = sorted(((s.rank, coefficient_excess(s), s) for _, s in report.schemes
+                         if s.ring in (Ring.Z, Ring.Q) and (before is None or s.rank < before)), key=lambda c: c[:2])
+    row = {"format": str(fmt), "zt_before": before, "zt_after": before, "tried": [], "status": "nothing lower",
+           "skipped": [[str(path), why] for path, why in report.errors]}
+    for rank, excess, s in candidates:
+        row["tried"].append({"ring": s.ring.value, "rank": rank, "excess": excess})
         found = next((t for t in (ternary_member(s, iterations, seed) for seed in range(tries)) if t is not None),
                      None)
         if found is not None:
