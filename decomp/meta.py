@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 
 from .core import symmetry as sym
+from .core.coefficients import store_ternary_member
 from .core.combine import direct_sum
 from .core.errors import DecompError
 from .core.formats import Format
@@ -143,6 +144,7 @@ class MetaStep:
     reached: int | None
     best_before: int
     stored: str = ""
+    ternary: str = ""  # how the catalogue took its member over {-1, 0, 1}, when one was stored over zt
     seconds: float = 0.0
 
 
@@ -156,6 +158,8 @@ class MetaSearch:
     workers: int = 1
     slack: int = SLACK
     options: dict = field(default_factory=dict)
+    # progress(fmt, kind, source) -> a solve() callback for one walk of a slice, or None
+    progress: object = None
 
     def __post_init__(self):
         self.ring = Ring.parse(self.ring)
@@ -260,9 +264,10 @@ class MetaSearch:
         try:
             while True:
                 left = seconds - (time.monotonic() - t0)
+                callback = self.progress(fmt, kind, source) if self.progress is not None else None
                 res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
                             seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
-                            **self.options)
+                            callback=callback, **self.options)
                 self.interrupted = res.status == "interrupted"
                 reached = self._valid(res.scheme)
                 if reached is not None and (lowest is None or reached.rank < lowest.rank):
@@ -294,6 +299,9 @@ class MetaSearch:
         self._offer(s)
         if new and self.pools[_key(s.fmt)][0] is s:  # at or below the best, and not held yet
             step.stored = self.catalogue.add(s).status
+            if self.ring in (Ring.Z, Ring.Q):  # a scheme over z may also be one over zt
+                zt = store_ternary_member(self.catalogue, s)
+                step.ternary = zt.status if zt is not None else ""
 
     def run(self, time_limit: float, on_step=None) -> list[MetaStep]:
         """Steps over the family in turn until time_limit seconds have

@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .core.coefficients import store_ternary_member
 from .core.errors import DecompError, FileFormatError
 from .core.formats import Format
 from .core.files import atomic_write_bytes
@@ -258,8 +259,8 @@ def _absorb(out: dict, best, state: SearchState, fmt, rank, ring, catalogue, sta
         usable = s.as_ring(Ring.GF2)
     if usable is None:
         return best
-    if catalogue is not None:
-        catalogue.add(s)
+    if catalogue is not None and catalogue.add(s).added and ring is not Ring.GF2:
+        store_ternary_member(catalogue, s)  # a new scheme over z may also be one over zt
     if best is None or usable.rank < best.rank:
         best = usable
         state.best = scheme_to_dict(best)

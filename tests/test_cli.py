@@ -123,3 +123,32 @@ def test_z_run_that_misses_stores_its_lifted_best_and_table_skips_targets(tmp_pa
     code, out, err = run_cli(["table", "--ring", "all", "--max", "3", "--results", res, "--json"], capsys)
     rows = {(r["format"], r["ring"]): r for r in json.loads(out)}
     assert code == 0 and rows[("2x2x2", "z")]["found"] == 7 and rows[("2x2x2", "z")]["ours"]["combined"] == 7
+
+
+def test_progress_log_prints_each_lower_rank_and_otherwise_now_and_then():
+    import io
+
+    from decomp.cli.solve import ProgressLog
+    from decomp.solvers.api import SolveState
+
+    stream = io.StringIO()
+    log = ProgressLog("flip 4x4x5 -> 60", every=3600.0, stream=stream)
+    for rank, best in ((63, 63), (63, 63), (62, 61), (62, 61), (61, 61)):
+        assert log(SolveState("flip", 1.0, rank, best, counters={"flips": 10 ** 6})) is False
+    lines = stream.getvalue().splitlines()
+    # the first report, then the fall to 61; equal bests wait for the hour
+    assert len(lines) == 2 and all("flip 4x4x5 -> 60: rank now" in line for line in lines)
+    assert "best 63" in lines[0] and "rank now 62, best 61" in lines[1]
+    log.every = 0.0
+    log(SolveState("flip", 2.0, 61, 61, counters={"flips": 10 ** 6}))
+    assert len(stream.getvalue().splitlines()) == 3
+
+
+def test_solve_without_a_terminal_logs_progress_on_stderr(tmp_path, capsys):
+    code, out, err = run_cli(["solve", "3x3x3", "--rank", "23", "--seed", "3", "--time-limit", "60",
+                              "--results", tmp_path], capsys)
+    assert code == 0 and "found: reached rank 23" in out
+    assert "flip 3x3x3 -> 23: rank now 23, best 23" in err and "Traceback" not in err
+    code, out, err = run_cli(["solve", "3x3x3", "--rank", "23", "--seed", "3", "--time-limit", "60",
+                              "--results", tmp_path, "--json"], capsys)
+    assert code == 0 and json.loads(out)["success"] and "rank now" not in err  # --json prints one object

@@ -9,8 +9,9 @@ import pytest
 from conftest import run_cli
 from decomp import solve
 from decomp.core import symmetry as sym
-from decomp.core.coefficients import coefficient_excess, ternary_from_catalogue, ternary_member
+from decomp.core.coefficients import coefficient_excess, store_ternary_member, ternary_from_catalogue, ternary_member
 from decomp.core.errors import SchemeError
+from decomp.core.io import write_json
 from decomp.core.lift import LiftResult
 from decomp.core.store import Catalogue
 from decomp.solvers.flip import walk as flip_walk
@@ -136,3 +137,38 @@ def test_flip_over_zt_changes_basis_of_a_lifted_scheme(monkeypatch, alphatensor_
     res = solve("2x2x3", 11, method="flip", ring="zt", start=start, walk_ring="gf2", seed=1, time_limit=20)
     assert res.success and "a change of basis took it to {-1,0,1}" in res.message
     assert res.scheme.ring.value == "zt" and res.scheme.verify("zt").ok and res.scheme.rank == 11
+
+
+def test_a_stored_z_scheme_brings_its_ternary_member(tmp_path, alphatensor_r):
+    """What a search stores over z is also stored over zt when a change of
+    basis reaches {-1, 0, 1} and zt holds nothing as low; never otherwise."""
+    s = _scheme(alphatensor_r, (3, 4, 5))
+    cat = Catalogue(tmp_path / "cat")
+    outcome = store_ternary_member(cat, s)
+    assert outcome.status == "added" and outcome.path.parent.name == "zt"
+    best = cat.best("3x4x5", "zt")
+    assert best.rank == 47 and best.verify("zt").ok and coefficient_excess(best) == 0
+    assert store_ternary_member(cat, s) is None  # zt already holds a 47
+    assert store_ternary_member(cat, s.as_ring("gf2")) is None  # nothing to change over GF(2)
+    assert store_ternary_member(cat, s, iterations=1, tries=1) is None
+    assert [e.rank for e in cat.entries("3x4x5")] == [47]
+
+
+def test_cli_solve_over_z_stores_the_zt_member(tmp_path, capsys, monkeypatch, alphatensor_r):
+    """decomp solve --ring z: a lifted scheme with entries +-2 is stored over
+    z as found, and its member in {-1, 0, 1} over zt."""
+    real = flip_walk.lift_gf2
+
+    def lift_with_big_entries(s):
+        res = real(s)
+        return LiftResult(_blown_up(res.scheme), res.message) if res.scheme is not None else res
+
+    monkeypatch.setattr(flip_walk, "lift_gf2", lift_with_big_entries)
+    start = tmp_path / "start.json"
+    write_json(_scheme(alphatensor_r, (2, 2, 3)), start)
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--ring", "z", "--start", start, "--seed", "1",
+                            "--time-limit", "20", "--results", tmp_path / "cat"], capsys)
+    cat = Catalogue(tmp_path / "cat")
+    assert code == 0 and "catalogue over zt (a change of basis to {-1, 0, 1}): added" in out.replace("\n", "")
+    z, zt = cat.best("2x2x3", "z"), cat.best("2x2x3", "zt")
+    assert z.rank == zt.rank == 11 and coefficient_excess(z) > 0 and zt.verify("zt").ok

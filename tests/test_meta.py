@@ -207,7 +207,9 @@ def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alp
     cat = Catalogue(tmp_path / "cat")
     step = MetaSearch([fmt], "z", cat, seed=4, slice_seconds=30.0).step(fmt, 30.0)
     assert [s.rank for s in starts] == [18, 17, 15] and step.reached == 15 and step.stored == "added"
-    assert [e.rank for e in cat.entries("2x3x3")] == [15]
+    assert [e.rank for e in cat.entries("2x3x3", "z")] == [15]
+    # its member over {-1, 0, 1} is stored over zt as well (the 15 is one already)
+    assert step.ternary == "added" and [e.rank for e in cat.entries("2x3x3", "zt")] == [15]
     assert starts[1].provenance["source"] == f"a walk from {meta.start_label(starts[0])}"
 
 

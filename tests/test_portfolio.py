@@ -31,6 +31,9 @@ def test_improvements_feed_other_methods_and_lift(tmp_path):
     res = search("2x2x2", 7, ring="z", methods=["flip", "sat", "als"], workers=2, time_limit=120,
                  catalogue=cat, slice_seconds=5)
     assert res.success and res.scheme.ring.value == "z" and res.scheme.verify().ok
+    # what was stored over z is stored over zt too, in {-1, 0, 1}
+    zt = cat.best("2x2x2", "zt")
+    assert cat.best_rank("2x2x2", "z") == 7 and zt is not None and zt.rank == 7 and zt.verify("zt").ok
 
 
 def test_bad_requests(tmp_path):

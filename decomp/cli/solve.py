@@ -4,6 +4,8 @@ themselves never write."""
 
 from __future__ import annotations
 
+import sys
+import time
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import List, Optional
 
 import typer
 
+from ..core.coefficients import store_ternary_member
 from ..core.errors import DecompError
 from ..core.formats import Format
 from ..core.io import scheme_to_dict, write_json
@@ -42,30 +45,60 @@ def progress_line(state: SolveState) -> str:
     return ", ".join(parts)
 
 
+# Without a terminal (a run in the background writing a log) a progress line
+# goes to stderr whenever the best rank falls, and otherwise at most this often.
+LOG_EVERY = 60.0
+
+
+class ProgressLog:
+    """A solve() callback for runs without a terminal, where a live status
+    line cannot be drawn: an hour-long background run used to print nothing
+    until it ended, so its log could not tell a walk stuck at its start from
+    one that reached the target and failed to lift."""
+
+    def __init__(self, prefix: str, every: float = LOG_EVERY, stream=None):
+        self.prefix, self.every, self.stream = prefix, every, stream
+        self.best, self.last = None, None
+
+    def __call__(self, state: SolveState) -> bool:
+        lower = state.best_rank is not None and (self.best is None or state.best_rank < self.best)
+        if lower:
+            self.best = state.best_rank
+        now = time.monotonic()
+        if lower or self.last is None or now - self.last >= self.every:
+            self.last = now
+            # the time of day: a meta run's slices each start their own solve() clock
+            print(f"{time.strftime('%H:%M:%S')}  {self.prefix}: {progress_line(state)}",
+                  file=self.stream or sys.stderr, flush=True)
+        return False
+
+
 def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, cat):
     """solve() with every improvement stored as it arrives (when cat is
-    given) and, on a terminal, a live status line. Returns the result and
-    how the catalogue took the scheme found ('added' also when the run
-    stored it on the way), or None."""
+    given) and a live status line on a terminal, a progress log on stderr
+    without one. Returns the result and how the catalogue took the scheme
+    found ('added' also when the run stored it on the way), or None."""
     live = not quiet and console.is_terminal
     with console.status(f"{method}: searching {fmt} rank {rank}") if live else nullcontext() as status:
         def show(state: SolveState) -> bool:
             status.update(f"{method} {fmt} -> {rank}: " + progress_line(state))
             return False
 
-        keeper = cat.storing(then=show if live else None) if cat is not None else None
-        callback = keeper or (show if live else None)
+        progress = show if live else None if quiet else ProgressLog(f"{method} {fmt} -> {rank}")
+        keeper = cat.storing(then=progress) if cat is not None else None
+        callback = keeper or progress
         with term_interrupts():
             res = solve(fmt, rank, method=method, ring=ring, seed=seed, time_limit=time_limit, callback=callback,
                         **options)
-    stored = None
+    stored = zt = None
     # A run that misses its target still returns its best verified scheme
     # (over Z: the best that lifted, which no improvement stored on the way).
     if keeper is not None and res.scheme is not None:
         stored = cat.add(res.scheme)
         if stored.status == "duplicate" and stored.path in keeper.added:
             stored = replace(stored, status="added")
-    return res, stored
+        zt = store_ternary_member(cat, res.scheme) if stored.status == "added" else None
+    return res, stored, zt
 
 
 # --start values built from the catalogue rather than read from a file.
@@ -135,12 +168,13 @@ def solve_cmd(
     if start in CATALOGUE_STARTS:
         options["start"] = _catalogue_start(start, fmt, ring.value, results)
     cat = catalogue(results) if store else None
-    res, stored = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
+    res, stored, zt = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:
         write_json(res.scheme, out)
     if json_out:
         d = res.to_dict()
         d["stored"] = stored.status if stored else None
+        d["stored_zt"] = zt.status if zt else None
         emit_json(d)
         return 0 if res.success else 1
     colour = "green" if res.success else "yellow"
@@ -157,6 +191,9 @@ def solve_cmd(
                       f"nnz {s.nnz}, additions {s.additions}; {res.wall_time:.2f} s")
     if stored:
         console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))
+    if zt:
+        console.print(f"catalogue over zt (a change of basis to {{-1, 0, 1}}): {zt.status}"
+                      + (f" ({zt.path})" if zt.path else ""))
     if out is not None and res.success:
         console.print(f"wrote {out}")
     return 0 if res.success else 1
@@ -249,12 +286,17 @@ def meta(
         if reserved in options:
             raise DecompError(f"meta sets the flip option {reserved!r} itself (use --workers for walkers)")
     seed = checked_seed(seed)
-    search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options)
+    def progress(fmt, kind, source):  # without a terminal, a line now and then within each slice
+        return None if json_out or console.is_terminal else ProgressLog(f"{fmt} {kind} {source}")
+
+    search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options,
+                        progress=progress)
     before = {fmt: search.best_rank(fmt) for fmt in family}
 
     def show(step) -> None:
         if not json_out:
             mark = f"  [green]stored ({step.stored})[/green]" if step.stored else ""
+            mark += f"  [green]zt ({step.ternary})[/green]" if step.ternary else ""
             reached = step.reached if step.reached is not None else f"nothing valid over {ring.value}"
             console.print(f"{step.fmt}: {step.kind:9s} {step.source} -> {reached} "
                           f"(best {step.best_before}, {step.seconds:.1f} s){mark}")
@@ -272,6 +314,7 @@ def meta(
         emit_json({"seed": seed, "ring": ring.value, "interrupted": search.interrupted, "formats": rows,
                    "steps": [{"format": str(s.fmt), "kind": s.kind, "source": s.source, "start_rank": s.start_rank,
                               "reached": s.reached, "best_before": s.best_before, "stored": s.stored,
+                              "stored_zt": s.ternary or None,
                               "seconds": round(s.seconds, 3)} for s in search.steps]})
     else:
         for row in rows:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import SchemeError
+from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
 from .targets import require_matmul
@@ -74,6 +75,25 @@ def ternary_member(s: Scheme, iterations: int = 50_000, seed: int = 0) -> Scheme
     return out if out.verify(Ring.ZT).ok else None
 
 
+def first_member(s: Scheme, iterations: int = 50_000, tries: int = 3) -> Scheme | None:
+    """ternary_member from seeds 0, 1, ... tries - 1: the first it reaches."""
+    return next((t for t in (ternary_member(s, iterations, seed) for seed in range(tries)) if t is not None), None)
+
+
+def store_ternary_member(catalogue, s: Scheme, iterations: int = 50_000, tries: int = 3):
+    """After a search stores s over z: its member over {-1, 0, 1} stored
+    over zt too, when s is below the best stored there and a climb reaches
+    one (the AddOutcome), else None. Without it a zt rank found by a z
+    search waited for a `decomp ternary` run."""
+    if s.ring is not Ring.Z or not isinstance(s.fmt, Format):
+        return None
+    before = catalogue.best_rank(s.fmt, Ring.ZT)
+    if before is not None and before <= s.rank:
+        return None
+    found = first_member(s, iterations, tries)
+    return catalogue.add(found) if found is not None else None
+
+
 def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int = 3) -> dict:
     """For one format: the lowest stored scheme over z or q below the best
     stored over zt that some change of basis takes to {-1, 0, 1}, stored
@@ -88,8 +108,7 @@ def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int 
            "skipped": [[str(path), why] for path, why in report.errors]}
     for rank, excess, s in candidates:
         row["tried"].append({"ring": s.ring.value, "rank": rank, "excess": excess})
-        found = next((t for t in (ternary_member(s, iterations, seed) for seed in range(tries)) if t is not None),
-                     None)
+        found = first_member(s, iterations, tries)
         if found is not None:
             outcome = catalogue.add(found)
             row["status"] = outcome.status
