@@ -145,6 +145,8 @@ class MetaStep:
     best_before: int
     stored: str = ""
     ternary: str = ""  # how the catalogue took its member over {-1, 0, 1}, when one was stored over zt
+    reached_gf2: int | None = None  # a lifted slice: the lowest rank its walks reached over GF(2)
+    stored_gf2: str = ""  # ... and how the catalogue took that scheme when it lowered the gf2 best
     seconds: float = 0.0
 
 
@@ -261,13 +263,14 @@ class MetaSearch:
         # format improved, and its extension already beats this one's).
         lowest = self._valid(start) if start.rank < best else None
         walk_from, origin = start, start_label(start)
+        walked = _LowestOverGF2()
         try:
             while True:
                 left = seconds - (time.monotonic() - t0)
-                callback = self.progress(fmt, kind, source) if self.progress is not None else None
+                walked.then = self.progress(fmt, kind, source) if self.progress is not None else None
                 res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
                             seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
-                            callback=callback, **self.options)
+                            callback=walked if lifting or walked.then else None, **self.options)
                 self.interrupted = res.status == "interrupted"
                 reached = self._valid(res.scheme)
                 if reached is not None and (lowest is None or reached.rank < lowest.rank):
@@ -281,6 +284,8 @@ class MetaSearch:
         except KeyboardInterrupt:  # between two walks of a lifted slice: keep what the slice has
             self.interrupted = True
         self._keep(step, lowest)
+        if lifting:
+            self._keep_gf2(step, walked.scheme)
         step.seconds = time.monotonic() - t0
         self.steps.append(step)
         return step
@@ -303,6 +308,17 @@ class MetaSearch:
                 zt = store_ternary_member(self.catalogue, s)
                 step.ternary = zt.status if zt is not None else ""
 
+    def _keep_gf2(self, step: MetaStep, s: Scheme | None) -> None:
+        """A lifted slice's lowest GF(2) scheme, stored over gf2 when it is
+        below the best stored there: a walk over z that reached 58 on 3x5x5
+        over GF(2) and failed to lift still reproduced the GF(2) record."""
+        if s is None:
+            return
+        step.reached_gf2 = s.rank
+        before = self.catalogue.best_rank(s.fmt, Ring.GF2)
+        if before is None or s.rank < before:
+            step.stored_gf2 = self.catalogue.add(s).status
+
     def run(self, time_limit: float, on_step=None) -> list[MetaStep]:
         """Steps over the family in turn until time_limit seconds have
         passed (the last slice is cut to fit); Ctrl-C stops after storing
@@ -318,6 +334,21 @@ class MetaSearch:
             if self.interrupted:
                 break
         return self.steps
+
+
+class _LowestOverGF2:
+    """A solve() callback that keeps the lowest GF(2) scheme the walks
+    reported (a walk lifted to Z reports each new best over GF(2) before it
+    tries the lift), then passes the report on to `then`."""
+
+    def __init__(self):
+        self.scheme, self.then = None, None
+
+    def __call__(self, state) -> bool:
+        s = state.improved
+        if s is not None and s.ring is Ring.GF2 and (self.scheme is None or s.rank < self.scheme.rank):
+            self.scheme = s
+        return bool(self.then(state)) if self.then is not None else False
 
 
 def _same(a: Scheme, b: Scheme) -> bool:

@@ -271,3 +271,30 @@ def test_workers_die_on_sigterm_while_the_parent_turns_it_into_an_interrupt():
 
     with term_interrupts():
         assert list(run_jobs(_signals_in_worker, [{}, {}], workers=2, stop_on=lambda r: False)) == [True, True]
+
+
+def test_a_lifted_slice_keeps_a_gf2_scheme_that_did_not_lift(tmp_path, monkeypatch, alphatensor_r):
+    """Over z a walk reports each new best over GF(2) before it tries the
+    lift; one that goes below the gf2 best and fails to lift is stored over
+    gf2 all the same (3x5x5 58 over GF(2) is a record of its own)."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveResult, SolveState
+
+    fmt = Format(2, 2, 3)
+    gf2 = _scheme(alphatensor_r, (2, 2, 3)).as_ring("gf2")
+
+    def fake(fmt, rank, callback=None, **kw):
+        callback(SolveState("flip", 1.0, 11, 11, improved=gf2))
+        return SolveResult(False, "time_limit", "best rank 11 (above the target): does not lift", None, 11)
+
+    monkeypatch.setattr(meta, "solve", fake)
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(extend(_scheme(alphatensor_r, (2, 2, 2)), fmt))  # z 11, the pool
+    cat.add(Scheme(fmt, *fmt.naive_factors(), ring="gf2"))  # gf2 12
+    search = MetaSearch([fmt], "z", cat, seed=6, slice_seconds=2.0)
+    step = search.step(fmt, 2.0)
+    assert step.reached is None and (step.reached_gf2, step.stored_gf2) == (11, "added")
+    assert cat.best_rank("2x2x3", "gf2") == 11 and cat.best_rank("2x2x3", "z") == 11
+    again = search.step(fmt, 2.0)  # the same rank again: nothing more to store
+    assert (again.reached_gf2, again.stored_gf2) == (11, "")
+    assert [e.rank for e in cat.entries("2x2x3", "gf2")] == [11, 12]

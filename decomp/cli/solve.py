@@ -297,6 +297,9 @@ def meta(
         if not json_out:
             mark = f"  [green]stored ({step.stored})[/green]" if step.stored else ""
             mark += f"  [green]zt ({step.ternary})[/green]" if step.ternary else ""
+            if step.reached_gf2 is not None:
+                mark += f"  gf2 walks {step.reached_gf2}" + (f" [green]stored ({step.stored_gf2})[/green]"
+                                                            if step.stored_gf2 else "")
             reached = step.reached if step.reached is not None else f"nothing valid over {ring.value}"
             console.print(f"{step.fmt}: {step.kind:9s} {step.source} -> {reached} "
                           f"(best {step.best_before}, {step.seconds:.1f} s){mark}")
@@ -314,7 +317,8 @@ def meta(
         emit_json({"seed": seed, "ring": ring.value, "interrupted": search.interrupted, "formats": rows,
                    "steps": [{"format": str(s.fmt), "kind": s.kind, "source": s.source, "start_rank": s.start_rank,
                               "reached": s.reached, "best_before": s.best_before, "stored": s.stored,
-                              "stored_zt": s.ternary or None,
+                              "stored_zt": s.ternary or None, "reached_gf2": s.reached_gf2,
+                              "stored_gf2": s.stored_gf2 or None,
                               "seconds": round(s.seconds, 3)} for s in search.steps]})
     else:
         for row in rows:
