@@ -115,6 +115,16 @@ def parse_family(text: str) -> list[Format]:
     return family
 
 
+def parse_kinds(kinds) -> tuple:
+    """'own,extended' or a sequence of kinds -> a tuple of KINDS; a one-line
+    error for an unknown or empty list."""
+    parts = [k.strip() for k in (kinds.split(",") if isinstance(kinds, str) else kinds) if k.strip()]
+    bad = [k for k in parts if k not in KINDS]
+    if bad or not parts:
+        raise DecompError(f"meta edge kinds must be among {', '.join(KINDS)}, not {', '.join(bad) or 'none'}")
+    return tuple(dict.fromkeys(parts))
+
+
 def _key(fmt: Format) -> tuple[int, int, int]:
     return tuple(sorted(fmt.dims))
 
@@ -162,9 +172,12 @@ class MetaSearch:
     options: dict = field(default_factory=dict)
     # progress(fmt, kind, source) -> a solve() callback for one walk of a slice, or None
     progress: object = None
+    # the edge kinds a step may draw (KINDS): "own" alone keeps every slice on the format's best
+    kinds: tuple = KINDS
 
     def __post_init__(self):
         self.ring = Ring.parse(self.ring)
+        self.kinds = parse_kinds(self.kinds)
         self.seed = checked_seed(self.seed)
         self.rng = random.Random(self.seed)
         self.pools: dict = {}
@@ -231,10 +244,10 @@ class MetaSearch:
         best = self.best_rank(fmt)
         found = self.starts(fmt)
         cands = {kind: [c for c in starts if c[1].rank <= best + self.slack] for kind, starts in found.items()}
-        kinds = [k for k in KINDS if cands[k]]
-        if not kinds:  # the standard algorithm or the own pool is always there, but above the slack
-            kinds = ["own"]
-            cands["own"] = found["own"]
+        kinds = [k for k in self.kinds if cands[k]]
+        if not kinds:  # above the slack: the allowed kinds' starts all the same, else the own pool
+            cands = found  # (the standard algorithm when the pool is empty)
+            kinds = [k for k in self.kinds if found[k]] or ["own"]
         kind = self.rng.choice(kinds)
         low = min(c[1].rank for c in cands[kind])
         source, start = self.rng.choice([c for c in cands[kind] if c[1].rank == low])

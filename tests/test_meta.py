@@ -67,6 +67,24 @@ def test_starts_cross_the_meta_edges(tmp_path, alphatensor_r):
     assert starts["own"][0][0] == "standard algorithm" and search.best_rank(Format(2, 2, 3)) == 12
 
 
+def test_kinds_limit_the_edges_a_step_draws(tmp_path, alphatensor_r):
+    """--kinds own keeps every slice on the format's own pool; --kinds
+    extended starts from an extension even when the pool is lower."""
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)))
+    cat.add(_scheme(alphatensor_r, (2, 3, 3)))
+    fmt = Format(2, 2, 3)
+    own = MetaSearch([fmt], "z", cat, seed=1, kinds="own")
+    assert own.kinds == ("own",) and {own.choose(fmt)[0] for _ in range(20)} == {"own"}
+    cat.add(_scheme(alphatensor_r, (2, 2, 3)))  # the pool at 11, the extension at 11 too
+    ext = MetaSearch([fmt], "z", cat, seed=1, kinds=["extended"])
+    kind, source, start = ext.choose(fmt)
+    assert kind == "extended" and source == "extension of 2x2x2 rank 7" and start.rank == 11
+    both = MetaSearch([fmt], "z", cat, seed=1)
+    assert both.kinds == ("own", "extended", "projected")
+    assert {both.choose(fmt)[0] for _ in range(40)} == {"own", "extended", "projected"}
+
+
 def test_pools_keep_equal_ranks_and_reset_on_a_lower_one(tmp_path, alphatensor_r):
     cat = Catalogue(tmp_path / "cat")
     search = MetaSearch([Format(2, 2, 3)], "gf2", cat, seed=1)
@@ -114,6 +132,8 @@ def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, alphatensor_r
     (["2x2x3", "--slice", "0"], "--time-limit and --slice must be positive"),
     (["2x2x3", "-o", "start=naive"], "meta sets the flip option 'start' itself"),
     (["2x2x3", "-o", "walk_ring=q", "--time-limit", "2"], "walk_ring must be gf2 or zt"),
+    (["2x2x3", "--kinds", "own,sideways"], "meta edge kinds must be among own, extended, projected, not sideways"),
+    (["2x2x3", "--kinds", ","], "meta edge kinds must be among own, extended, projected, not none"),
 ])
 def test_cli_meta_bad_input_in_one_line(capsys, args, message):
     code, _, err = run_cli(["meta", *args], capsys)

@@ -266,6 +266,9 @@ def meta(
     workers: int = typer.Option(1, "--workers", "-w", help="walkers per slice"),
     seed: Optional[int] = typer.Option(None, "--seed", help="default: fresh entropy, printed"),
     option: List[str] = typer.Option([], "--option", "-o", help="flip option key=value for every slice"),
+    kinds: str = typer.Option("own,extended,projected", "--kinds",
+                              help="edge kinds a slice draws its start from: own (the format's best), extended "
+                                   "(a smaller format's plus a slice), projected (a larger format's cut down)"),
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
@@ -290,7 +293,7 @@ def meta(
         return None if json_out or console.is_terminal else ProgressLog(f"{fmt} {kind} {source}")
 
     search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options,
-                        progress=progress)
+                        progress=progress, kinds=kinds)
     before = {fmt: search.best_rank(fmt) for fmt in family}
 
     def show(step) -> None:
