@@ -231,9 +231,11 @@ class MetaSearch:
         extended = [(f"extension of {s.fmt} rank {s.rank}", extend(s, fmt))
                     for key in smaller for s in self.pools.get(key, [])[:2]]
         projected = []
+        # a ternary walk needs a start in {-1, 0, 1}; a change of basis over Z may leave it
+        ternary = self.ring is Ring.ZT or self.options.get("walk_ring") == "zt"
         for key in larger:
             for s in self.pools.get(key, [])[:2]:
-                p = best_projection(s, fmt)
+                p = best_projection(s, fmt, ternary)
                 if p is not None:
                     projected.append((f"projection of {s.fmt} rank {s.rank}", p))
         return {"own": own, "extended": extended, "projected": projected}

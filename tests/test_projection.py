@@ -118,3 +118,22 @@ def test_solve_from_a_projected_start(tmp_path, capsys, alphatensor_r):
     code, _, err = run_cli(["solve", "5x5x5", "--rank", "93", "--method", "flip", "--ring", "z", "--start",
                             "projected", "--results", res], capsys)
     assert code == 2 and "no z scheme of a format up to 3 indices above 5x5x5" in err and "Traceback" not in err
+
+
+def test_a_ternary_walk_starts_from_a_ternary_projection(tmp_path, capsys, alphatensor_r):
+    """AlphaTensor's 3x3x3 rank 23 in a basis with larger entries projects
+    to 2x3x3 rank 16 outside {-1, 0, 1}; a ternary walk's start is then the
+    standard algorithm's projection (18) and, without it, a one-line error."""
+    X = [[1, 1, 0], [0, 1, 1], [0, 0, 1]]
+    s = next(x for x in alphatensor_r if x.fmt.dims == (3, 3, 3))
+    t = sym.sandwich(s, X, np.eye(3, dtype=int), np.eye(3, dtype=int))
+    naive = Scheme(Format(3, 3, 3), *Format(3, 3, 3).naive_factors(), ring="z")
+    loose = projected_start([t, naive], "2x3x3", "z")
+    assert loose.rank == 16 and max(abs(int(v)) for v in loose.coefficients) > 1
+    tight = projected_start([t, naive], "2x3x3", "z", ternary=True)
+    assert tight.rank == 18 and set(tight.coefficients) <= {-1, 0, 1} and tight.verify("z").ok
+    res = tmp_path / "cat"
+    Catalogue(res).add(t)
+    code, _, err = run_cli(["solve", "2x3x3", "--rank", "15", "--ring", "z", "--start", "projected",
+                            "-o", "walk_ring=zt", "--results", res], capsys)
+    assert code == 2 and "with a projection in {-1, 0, 1} to project from" in err and "Traceback" not in err

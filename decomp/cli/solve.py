@@ -105,19 +105,23 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
 CATALOGUE_STARTS = ("combined", "projected", "extended")
 
 
-def _catalogue_start(kind: str, fmt, ring: str, results):
+def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False):
     """A walk start built from every stored scheme: 'combined' (the
     combination DP's scheme: products, direct sums, permutations of smaller
-    formats), 'projected' (the best projection of a larger format's) or
-    'extended' (the best extension of a format one index smaller)."""
+    formats), 'projected' (the best projection of a larger format's, in
+    {-1, 0, 1} for a ternary walk) or 'extended' (the best extension of a
+    format one index smaller)."""
     from ..core.projection import projected_start
     from ..core.recipes import combined_scheme
     from ..meta import extended_start
 
     if not isinstance(fmt, Format):
         raise DecompError(f"--start {kind} needs a matrix format, not a target")
-    build = {"combined": combined_scheme, "projected": projected_start, "extended": extended_start}[kind]
-    return build([s for _, s in catalogue(results).load().schemes], fmt, ring)
+    schemes = [s for _, s in catalogue(results).load().schemes]
+    if kind == "projected":
+        return projected_start(schemes, fmt, ring, ternary)
+    build = {"combined": combined_scheme, "extended": extended_start}[kind]
+    return build(schemes, fmt, ring)
 
 
 @app.command("solve")
@@ -166,7 +170,8 @@ def solve_cmd(
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
     if start in CATALOGUE_STARTS:
-        options["start"] = _catalogue_start(start, fmt, ring.value, results)
+        ternary = ring.value == "zt" or options.get("walk_ring") == "zt"
+        options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
     cat = catalogue(results) if store else None
     res, stored, zt = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:

@@ -202,10 +202,15 @@ def basis_projection(s: Scheme, dims) -> Scheme | None:
     return cur
 
 
-def best_projection(s: Scheme, fmt) -> Scheme | None:
+def _is_ternary(s: Scheme) -> bool:
+    return all(np.all(np.abs(np.asarray(f, dtype=object)) <= 1) for f in s.factors)
+
+
+def best_projection(s: Scheme, fmt, ternary: bool = False) -> Scheme | None:
     """The lowest-rank greedy projection of s to fmt (by coordinates or
     after changes of basis) over the orientations of s that contain fmt;
-    None when none does (or fmt is s's own format)."""
+    with `ternary`, among those with entries in {-1, 0, 1} only (a ternary
+    walk's start). None when there is none (or fmt is s's own format)."""
     dims = Format.parse(fmt).dims
     best = None
     for oriented in sorted(set(itertools.permutations(s.fmt.dims))):
@@ -213,7 +218,9 @@ def best_projection(s: Scheme, fmt) -> Scheme | None:
             continue
         turned = sym.permute(s, oriented)
         for cand in (greedy_projection(turned, dims), basis_projection(turned, dims)):
-            if cand is not None and (best is None or cand.rank < best.rank):
+            if cand is None or (ternary and not _is_ternary(cand)):
+                continue
+            if best is None or cand.rank < best.rank:
                 best = cand
     return best
 
@@ -223,10 +230,12 @@ def best_projection(s: Scheme, fmt) -> Scheme | None:
 START_MAX_DROP = 3
 
 
-def projected_start(schemes, fmt, ring) -> Scheme:
+def projected_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     """A walk's start from the catalogue: the lowest-rank projection to fmt
     of a stored scheme (valid over `ring`) of a format at most
-    START_MAX_DROP indices larger; a one-line error when there is none."""
+    START_MAX_DROP indices larger, with entries in {-1, 0, 1} when
+    `ternary` (a ternary walk's start); a one-line error when there is
+    none."""
     from .errors import DecompError
     from .rings import Ring, implies
 
@@ -237,10 +246,11 @@ def projected_start(schemes, fmt, ring) -> Scheme:
             continue
         if sum(s.fmt.dims) - sum(fmt.dims) > START_MAX_DROP:
             continue
-        cand = best_projection(s, fmt)
+        cand = best_projection(s, fmt, ternary)
         if cand is not None and (best is None or cand.rank < best.rank):
             best = cand
     if best is None:
+        what = " with a projection in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"--start projected: the catalogue holds no {ring.value} scheme of a format up to "
-                          f"{START_MAX_DROP} indices above {fmt} to project from")
+                          f"{START_MAX_DROP} indices above {fmt}{what} to project from")
     return best.require_valid()
