@@ -24,7 +24,9 @@ rank, walks one slice from that start (see step), and keeps what it
 reached: a lower rank becomes the pool; an equal rank new to the pool
 joins it, so later extensions and walks start from varied schemes. Either
 is stored in the catalogue as the slice ends (verified, never replacing a
-better scheme), so the next run's pools start from it too.
+better scheme), so the next run's pools start from it too. A scheme below
+the catalogue's best is also stored the moment a walk reports it, so a run
+killed mid-slice (kill -9, out of memory) loses nothing it found.
 """
 
 from __future__ import annotations
@@ -279,17 +281,21 @@ class MetaSearch:
         lowest = self._valid(start) if start.rank < best else None
         walk_from, origin = start, start_label(start)
         walked = _LowestOverGF2()
+        # what the walks report below the stored best, stored at once
+        keep_now = _StoreBelowBest(self.catalogue, Ring.GF2 if lifting else self.ring)
         try:
             while True:
                 left = seconds - (time.monotonic() - t0)
-                walked.then = self.progress(fmt, kind, source) if self.progress is not None else None
+                keep_now.then = self.progress(fmt, kind, source) if self.progress is not None else None
+                walked.then = keep_now
                 res = solve(fmt, target, method="flip", ring=self.ring.value, time_limit=max(left, 1.0),
                             seed=spawned_seed(self.seed, len(self.steps)), start=walk_from, workers=self.workers,
-                            callback=walked if lifting or walked.then else None, **self.options)
+                            callback=walked, **self.options)
                 self.interrupted = res.status == "interrupted"
                 reached = self._valid(res.scheme)
                 if reached is not None and (lowest is None or reached.rank < lowest.rank):
                     lowest = reached
+                    keep_now.offer(reached, self.ring)  # a lifted walk's result: reported to no callback
                 if self.interrupted or not res.success or target <= fmt.rank_lower_bound \
                         or seconds - (time.monotonic() - t0) < 1.0:
                     break
@@ -298,9 +304,10 @@ class MetaSearch:
                 target = res.scheme.rank - 1
         except KeyboardInterrupt:  # between two walks of a lifted slice: keep what the slice has
             self.interrupted = True
-        self._keep(step, lowest)
+        self._keep(step, lowest, keep_now.added)
         if lifting:
-            self._keep_gf2(step, walked.scheme)
+            self._keep_gf2(step, walked.scheme, keep_now.added)
+        keep_now.drop_superseded()
         step.seconds = time.monotonic() - t0
         self.steps.append(step)
         return step
@@ -309,30 +316,31 @@ class MetaSearch:
         """s when it is a scheme over the search's ring, else None."""
         return s if s is not None and self._usable(s) and s.verify(self.ring).ok else None
 
-    def _keep(self, step: MetaStep, s: Scheme | None) -> None:
+    def _keep(self, step: MetaStep, s: Scheme | None, added_now=frozenset()) -> None:
         """Offer a slice's lowest scheme to the pool; store it when it
-        lowered the best or joined the pool at the best rank."""
+        lowered the best or joined the pool at the best rank (`added_now`:
+        the paths the slice stored on the way, reported as added)."""
         if s is None:
             return
         step.reached = s.rank
         new = all(not _same(s, t) for t in self.pools.get(_key(s.fmt), []))
         self._offer(s)
         if new and self.pools[_key(s.fmt)][0] is s:  # at or below the best, and not held yet
-            step.stored = self.catalogue.add(s).status
+            step.stored = _status(self.catalogue.add(s), added_now)
             if self.ring in (Ring.Z, Ring.Q):  # a scheme over z may also be one over zt
                 zt = store_ternary_member(self.catalogue, s)
                 step.ternary = zt.status if zt is not None else ""
 
-    def _keep_gf2(self, step: MetaStep, s: Scheme | None) -> None:
+    def _keep_gf2(self, step: MetaStep, s: Scheme | None, added_now=frozenset()) -> None:
         """A lifted slice's lowest GF(2) scheme, stored over gf2 when it is
         below the best stored there: a walk over z that reached 58 on 3x5x5
         over GF(2) and failed to lift still reproduced the GF(2) record."""
         if s is None:
             return
         step.reached_gf2 = s.rank
-        before = self.catalogue.best_rank(s.fmt, Ring.GF2)
-        if before is None or s.rank < before:
-            step.stored_gf2 = self.catalogue.add(s).status
+        outcome = self.catalogue.add(s) if _below_best(self.catalogue, s, Ring.GF2, added_now) else None
+        if outcome is not None:
+            step.stored_gf2 = _status(outcome, added_now)
 
     def run(self, time_limit: float, on_step=None) -> list[MetaStep]:
         """Steps over the family in turn until time_limit seconds have
@@ -364,6 +372,50 @@ class _LowestOverGF2:
         if s is not None and s.ring is Ring.GF2 and (self.scheme is None or s.rank < self.scheme.rank):
             self.scheme = s
         return bool(self.then(state)) if self.then is not None else False
+
+
+class _StoreBelowBest:
+    """A solve() callback that stores every scheme a walk reports over
+    `ring` below the catalogue's best there the moment it arrives, so a
+    killed run keeps it (the slice's end stores its lowest again, as a
+    duplicate). `added`: the paths it wrote, with their schemes."""
+
+    def __init__(self, catalogue, ring: Ring):
+        self.catalogue, self.ring, self.then, self.added = catalogue, ring, None, {}
+
+    def offer(self, s: Scheme, ring: Ring) -> None:
+        if s.verify(ring).ok and _below_best(self.catalogue, s, ring, self.added):
+            outcome = self.catalogue.add(s)
+            if outcome.added:
+                self.added[outcome.path] = s
+
+    def __call__(self, state) -> bool:
+        if state.improved is not None:
+            self.offer(state.improved, self.ring)
+        return bool(self.then(state)) if self.then is not None else False
+
+    def drop_superseded(self) -> None:
+        """Remove what this slice wrote on the way down and then bettered
+        (a lower scheme of the same format and ring is stored and
+        verified): as before, a slice leaves its lowest scheme only."""
+        for path, s in self.added.items():
+            best = self.catalogue.best_rank(s.fmt, s.ring)
+            if best is not None and s.rank > best:
+                path.unlink(missing_ok=True)
+
+
+def _below_best(catalogue, s: Scheme, ring: Ring, added_now) -> bool:
+    """Is s below the best stored over ring, not counting what this slice
+    stored on the way (its own earlier reports)?"""
+    before = catalogue.best_rank(s.fmt, ring)
+    if before is None or s.rank < before:
+        return True
+    return before == s.rank and catalogue.path_for(s) in added_now
+
+
+def _status(outcome, added_now) -> str:
+    """'added' also when this slice stored the scheme on the way."""
+    return "added" if outcome.status == "duplicate" and outcome.path in added_now else outcome.status
 
 
 def _same(a: Scheme, b: Scheme) -> bool:

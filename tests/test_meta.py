@@ -318,3 +318,26 @@ def test_a_lifted_slice_keeps_a_gf2_scheme_that_did_not_lift(tmp_path, monkeypat
     again = search.step(fmt, 2.0)  # the same rank again: nothing more to store
     assert (again.reached_gf2, again.stored_gf2) == (11, "")
     assert [e.rank for e in cat.entries("2x2x3", "gf2")] == [11, 12]
+
+
+def test_a_slice_killed_midway_keeps_what_its_walk_reported(tmp_path, monkeypatch, alphatensor_r):
+    """A walk reports 2x3x3 rank 15 over GF(2) below the stored best (the
+    standard algorithm's 18 extended), then the process dies mid-slice
+    (the fake solve raises what no handler catches): the 15 is already in
+    the catalogue, verified."""
+    import decomp.meta as meta
+    from decomp.solvers.api import SolveState
+
+    fmt = Format(2, 3, 3)
+    found = _scheme(alphatensor_r, (2, 3, 3)).as_ring("gf2")
+
+    def dying(fmt, rank, callback=None, **kw):
+        callback(SolveState("flip", 1.0, rank=15, best_rank=15, improved=found))
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(meta, "solve", dying)
+    cat = Catalogue(tmp_path / "cat")
+    with pytest.raises(SystemExit):
+        MetaSearch([fmt], "gf2", cat, seed=5, slice_seconds=300.0).step(fmt, 300.0)
+    kept = cat.best("2x3x3", "gf2")
+    assert kept is not None and kept.rank == 15 and kept.verify("gf2").ok

@@ -280,8 +280,8 @@ def meta(
     """Meta flip-graph search: walks over a family of formats in turn, each
     from its own best, an extension of a smaller format's or a projection of
     a larger one's; what a slice reaches below (or new at) a format's best is
-    stored as the slice ends. Ctrl-C or SIGTERM ends the run after storing
-    the running slice's scheme."""
+    stored as the slice ends (a new best also the moment a walk reports it).
+    Ctrl-C or SIGTERM ends the run after storing the running slice's scheme."""
     from ..core.records import best_known
     from ..meta import MetaSearch, parse_family
     from ..solvers.api import checked_seed
