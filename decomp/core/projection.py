@@ -18,8 +18,9 @@ C' = L C with L E = I, L c = 0 for a direction c with y.c = +-1, so that
 G = [E|c] is unimodular and the new scheme is integral. A term vanishes
 when every column of its A-factor lies on y or every row of its C-factor
 lies on c; directions taken from the terms themselves make more terms
-vanish than unit vectors can (AlphaTensor's 4x5x5 rank 76 gives 4x4x5
-rank 63 over GF(2) this way, 65 by coordinates).
+vanish than unit vectors can when a walk left the scheme in a scrambled
+basis (our walked 4x5x5 rank 76 over GF(2) gives 4x4x5 rank 63 this way,
+65 by coordinates).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from . import symmetry as sym
 from .combine import project
+from .errors import SchemeError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
@@ -157,7 +159,7 @@ def basis_drop(s: Scheme, y, c) -> Scheme:
     G = np.column_stack([E, c])
     ginv = sym.inverse_matrix(G, Ring.GF2 if mod2 else Ring.Q)
     if not mod2 and any(Fraction(v).denominator != 1 for v in ginv.ravel()):
-        raise ValueError("basis change is not unimodular")  # y.c = +-1 rules this out
+        raise SchemeError("basis change is not unimodular")  # y.c = +-1 rules this out
     L = np.array([[int(v) for v in row] for row in ginv[: n - 1]], dtype=np.int64)
     U, W = _axis0_views(s)
     U2 = np.einsum("tji,ia->tja", U, E)  # (r, m, n-1): A'-columns E^T u
