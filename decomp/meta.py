@@ -86,21 +86,23 @@ def extend(s: Scheme, fmt) -> Scheme:
     return ext.with_factors(*ext.factors, method="meta", source=f"extension of {s.fmt} rank {s.rank}")
 
 
-def extended_start(schemes, fmt, ring) -> Scheme:
+def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     """A walk's start from the catalogue: the lowest-rank extension to fmt
-    of a stored scheme (valid over `ring`) of a format one index smaller;
-    a one-line error when there is none."""
+    of a stored scheme (valid over `ring`, with entries in {-1, 0, 1} when
+    `ternary`: a ternary walk's start) of a format one index smaller; a
+    one-line error when there is none."""
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best, best_rank = None, None
     for s in schemes:
-        if not isinstance(s.fmt, Format) or not implies(s.ring, ring):
+        if not isinstance(s.fmt, Format) or not implies(s.ring, ring) or (ternary and not s.ternary):
             continue
         ways = _extension_ways(s.fmt.dims, fmt)
         if ways and (best is None or s.rank + ways[0][0] < best_rank):
             best, best_rank = s, s.rank + ways[0][0]
     if best is None:
-        raise DecompError(f"--start extended: the catalogue holds no {ring.value} scheme of a format one index "
-                          f"below {fmt} to extend")
+        what = " with entries in {-1, 0, 1}" if ternary else ""
+        raise DecompError(f"--start extended: the catalogue holds no {ring.value} scheme{what} of a format one "
+                          f"index below {fmt} to extend")
     return extend(best, fmt).require_valid()
 
 
@@ -227,16 +229,21 @@ class MetaSearch:
         """Candidate starts per edge kind: [(source, scheme for fmt), ...]."""
         fmt = Format.parse(fmt)
         smaller, larger = _neighbour_keys(fmt)
-        own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in self.pools.get(_key(fmt), [])]
+        # a ternary walk needs a start in {-1, 0, 1}: a Z pool's scheme (a GF(2)
+        # walk's lift) or a change of basis over Z may leave it
+        ternary = self.ring is Ring.ZT or self.options.get("walk_ring") == "zt"
+
+        def pool(key):
+            return [s for s in self.pools.get(key, []) if s.ternary or not ternary]
+
+        own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
         extended = [(f"extension of {s.fmt} rank {s.rank}", extend(s, fmt))
-                    for key in smaller for s in self.pools.get(key, [])[:2]]
+                    for key in smaller for s in pool(key)[:2]]
         projected = []
-        # a ternary walk needs a start in {-1, 0, 1}; a change of basis over Z may leave it
-        ternary = self.ring is Ring.ZT or self.options.get("walk_ring") == "zt"
         for key in larger:
-            for s in self.pools.get(key, [])[:2]:
+            for s in pool(key)[:2]:
                 p = best_projection(s, fmt, ternary)
                 if p is not None:
                     projected.append((f"projection of {s.fmt} rank {s.rank}", p))

@@ -341,3 +341,28 @@ def test_a_slice_killed_midway_keeps_what_its_walk_reported(tmp_path, monkeypatc
         MetaSearch([fmt], "gf2", cat, seed=5, slice_seconds=300.0).step(fmt, 300.0)
     kept = cat.best("2x3x3", "gf2")
     assert kept is not None and kept.rank == 15 and kept.verify("gf2").ok
+
+
+def test_a_ternary_walk_starts_only_from_ternary_schemes(tmp_path, alphatensor_r):
+    """Strassen in a basis with entries 2 and 3 (X = [[2, 1], [1, 1]], det 1)
+    is the lower Z scheme, but a ternary walk cannot start from it: the
+    extended start falls back to the standard 2x2x2 plus a slice (12), and
+    a meta search over z with -o walk_ring=zt draws no start from it."""
+    from decomp.core import symmetry as sym
+
+    strassen = _scheme(alphatensor_r, (2, 2, 2))
+    wide = sym.sandwich(strassen, [[2, 1], [1, 1]], [[1, 0], [0, 1]], [[1, 0], [0, 1]])
+    assert wide.verify("z").ok and not wide.ternary
+    naive = Scheme(Format(2, 2, 2), *Format(2, 2, 2).naive_factors(), ring="z")
+    assert extended_start([wide, naive], "2x2x3", "z").rank == 11
+    tight = extended_start([wide, naive], "2x2x3", "z", ternary=True)
+    assert tight.rank == 12 and tight.ternary and tight.verify("z").ok
+    with pytest.raises(DecompError, match=r"no z scheme with entries in \{-1, 0, 1\} of a format one index below"):
+        extended_start([wide], "2x2x3", "z", ternary=True)
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(wide)
+    plain = MetaSearch([Format(2, 2, 2), Format(2, 2, 3)], "z", cat, seed=1).starts(Format(2, 2, 3))
+    assert [s.rank for _, s in plain["extended"]] == [11]
+    walks = MetaSearch([Format(2, 2, 2), Format(2, 2, 3)], "z", cat, seed=1, options={"walk_ring": "zt"})
+    assert walks.starts(Format(2, 2, 3))["extended"] == []
+    assert [src for src, _ in walks.starts(Format(2, 2, 2))["own"]] == ["standard algorithm"]

@@ -108,9 +108,9 @@ CATALOGUE_STARTS = ("combined", "projected", "extended")
 def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False):
     """A walk start built from every stored scheme: 'combined' (the
     combination DP's scheme: products, direct sums, permutations of smaller
-    formats), 'projected' (the best projection of a larger format's, in
-    {-1, 0, 1} for a ternary walk) or 'extended' (the best extension of a
-    format one index smaller)."""
+    formats), 'projected' (the best projection of a larger format's) or
+    'extended' (the best extension of a format one index smaller); both in
+    {-1, 0, 1} for a ternary walk."""
     from ..core.projection import projected_start
     from ..core.recipes import combined_scheme
     from ..meta import extended_start
@@ -118,10 +118,9 @@ def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False):
     if not isinstance(fmt, Format):
         raise DecompError(f"--start {kind} needs a matrix format, not a target")
     schemes = [s for _, s in catalogue(results).load().schemes]
-    if kind == "projected":
-        return projected_start(schemes, fmt, ring, ternary)
-    build = {"combined": combined_scheme, "extended": extended_start}[kind]
-    return build(schemes, fmt, ring)
+    if kind == "combined":
+        return combined_scheme(schemes, fmt, ring)
+    return {"projected": projected_start, "extended": extended_start}[kind](schemes, fmt, ring, ternary)
 
 
 @app.command("solve")

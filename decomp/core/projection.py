@@ -198,14 +198,8 @@ def basis_projection(s: Scheme, dims) -> Scheme | None:
         _, axis, y, c = choice
         cur = _rotated(basis_drop(_rotated(cur, axis), y, c), 3 - axis)
     if s.ring is Ring.ZT:
-        if any(np.any(np.abs(np.asarray(f, dtype=np.int64)) > 1) for f in cur.factors):
-            return None
-        return cur.as_ring(Ring.ZT)
+        return cur.as_ring(Ring.ZT) if cur.ternary else None
     return cur
-
-
-def _is_ternary(s: Scheme) -> bool:
-    return all(np.all(np.abs(np.asarray(f, dtype=object)) <= 1) for f in s.factors)
 
 
 def best_projection(s: Scheme, fmt, ternary: bool = False) -> Scheme | None:
@@ -220,7 +214,7 @@ def best_projection(s: Scheme, fmt, ternary: bool = False) -> Scheme | None:
             continue
         turned = sym.permute(s, oriented)
         for cand in (greedy_projection(turned, dims), basis_projection(turned, dims)):
-            if cand is None or (ternary and not _is_ternary(cand)):
+            if cand is None or (ternary and not cand.ternary):
                 continue
             if best is None or cand.rank < best.rank:
                 best = cand

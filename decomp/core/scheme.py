@@ -110,6 +110,11 @@ class Scheme:
             vals.update(m.ravel().tolist())
         return sorted(vals)
 
+    @property
+    def ternary(self) -> bool:
+        """Every coefficient in {-1, 0, 1} (what a ternary walk starts from)."""
+        return set(self.coefficients) <= {-1, 0, 1}
+
     def with_factors(self, U, V, W, fmt=None, ring=None, **provenance) -> "Scheme":
         prov = dict(self.provenance)
         prov.update(provenance)
