@@ -52,18 +52,13 @@ def formats(max_dim: int) -> list[Format]:
 STARTS = ("naive", "combined", "projected", "extended")
 
 
-def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None):
-    """--start combined (the combination DP's scheme), projected (the best
-    projection of a stored scheme of a larger format) or extended (the best
-    extension of a stored scheme one index smaller), over the catalogue."""
-    from decomp.core.projection import projected_start
-    from decomp.core.recipes import combined_scheme
+def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None, ternary: bool = False):
+    """--start combined, projected or extended over the catalogue at
+    --results (decomp.meta.catalogue_start; in {-1, 0, 1} for a ternary walk)."""
     from decomp.core.store import Catalogue
-    from decomp.meta import extended_start
+    from decomp.meta import catalogue_start as build
 
-    schemes = [s for _, s in Catalogue(results).load().schemes]
-    build = {"combined": combined_scheme, "projected": projected_start, "extended": extended_start}[kind]
-    return build(schemes, fmt, ring)
+    return build(kind, [s for _, s in Catalogue(results).load().schemes], fmt, ring, ternary)
 
 
 def ours(fmt: Format, ring: str, seconds: float, workers: int, seed: int, start,
@@ -154,17 +149,18 @@ def main() -> None:
     walk_ring = args.walk_ring or ("zt" if args.ring == "zt" else "gf2")
     walk_rings = {"gf2": ["gf2"], "zt": ["zt"], "both": ["gf2", "zt"]}[walk_ring]
     for fmt, kind in ((f, k) for f in todo for k in kinds):
-        try:
-            start = "naive" if kind == "naive" else catalogue_start(kind, fmt, args.ring, args.results)
-        except DecompError as e:  # nothing in the catalogue to start from
-            print(f"| {fmt} | {kind} | {e} |", flush=True)
-            continue
-        start_rank = fmt.naive_rank if kind == "naive" else start.rank
         record = best_known(fmt, args.ring)
         # Cyclic symmetry needs n = m = p, and walks over GF(2) only.
         variants = [(s, w) for s in symmetries for w in (walk_rings if s is None else ["gf2"])
                     if s is None or fmt.n == fmt.m == fmt.p]
         for symmetry, walk_ring in variants:
+            try:  # a ternary walk starts from a scheme in {-1, 0, 1}
+                start = "naive" if kind == "naive" else \
+                    catalogue_start(kind, fmt, args.ring, args.results, walk_ring == "zt")
+            except DecompError as e:  # nothing in the catalogue to start from
+                print(f"| {fmt} | {kind} | {e} |", flush=True)
+                continue
+            start_rank = fmt.naive_rank if kind == "naive" else start.rank
             rank, at, scheme = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
             if store is not None and scheme is not None:
                 store.add(scheme)  # verified there; never replaces a better one

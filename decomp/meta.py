@@ -106,6 +106,26 @@ def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     return extend(best, fmt).require_valid()
 
 
+# --start values built from the catalogue rather than read from a file.
+CATALOGUE_STARTS = ("combined", "projected", "extended")
+
+
+def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False) -> Scheme:
+    """A walk start built from stored schemes: 'combined' (the combination
+    DP's scheme: products, direct sums, permutations of smaller formats),
+    'projected' (the best projection of a larger format's) or 'extended'
+    (the best extension of a format one index smaller); the last two in
+    {-1, 0, 1} for a ternary walk. A one-line error when there is none."""
+    from .core.projection import projected_start
+    from .core.recipes import combined_scheme
+
+    if not isinstance(fmt, Format):
+        raise DecompError(f"--start {kind} needs a matrix format, not a target")
+    if kind == "combined":
+        return combined_scheme(schemes, fmt, ring)
+    return {"projected": projected_start, "extended": extended_start}[kind](schemes, fmt, ring, ternary)
+
+
 def parse_family(text: str) -> list[Format]:
     """'4x4x4,4x4x5' -> formats, each once; a one-line error for bad input."""
     parts = [p.strip() for p in text.split(",") if p.strip()]

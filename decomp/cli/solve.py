@@ -101,26 +101,11 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
     return res, stored, zt
 
 
-# --start values built from the catalogue rather than read from a file.
-CATALOGUE_STARTS = ("combined", "projected", "extended")
-
-
 def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False):
-    """A walk start built from every stored scheme: 'combined' (the
-    combination DP's scheme: products, direct sums, permutations of smaller
-    formats), 'projected' (the best projection of a larger format's) or
-    'extended' (the best extension of a format one index smaller); both in
-    {-1, 0, 1} for a ternary walk."""
-    from ..core.projection import projected_start
-    from ..core.recipes import combined_scheme
-    from ..meta import extended_start
+    """meta.catalogue_start over every scheme of the catalogue."""
+    from ..meta import catalogue_start
 
-    if not isinstance(fmt, Format):
-        raise DecompError(f"--start {kind} needs a matrix format, not a target")
-    schemes = [s for _, s in catalogue(results).load().schemes]
-    if kind == "combined":
-        return combined_scheme(schemes, fmt, ring)
-    return {"projected": projected_start, "extended": extended_start}[kind](schemes, fmt, ring, ternary)
+    return catalogue_start(kind, [s for _, s in catalogue(results).load().schemes], fmt, ring, ternary)
 
 
 @app.command("solve")
@@ -168,6 +153,8 @@ def solve_cmd(
     fmt = Format.parse(format) if format else parse_format_or_target(target) if target else read_target(target_file)
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
+    from ..meta import CATALOGUE_STARTS
+
     if start in CATALOGUE_STARTS:
         ternary = ring.value == "zt" or options.get("walk_ring") == "zt"
         options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
