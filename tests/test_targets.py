@@ -108,3 +108,21 @@ def test_cli_targets(tmp_path, capsys):
     assert code == 2 and "unknown target" in err
     code, _, err = run_cli(["solve", "2x2x2", "--target", "complex", "--rank", "3"], capsys)
     assert code == 2 and "exactly one" in err
+
+
+def test_the_rank_bound_of_a_target_is_taken_over_its_ring(tmp_path, capsys):
+    """M = [[1,1,0],[0,1,1],[1,0,1]] has rank 3 over Q and 2 mod 2 (its rows
+    sum to 0 mod 2), so the tensor M (x) e1 has rank 2 over GF(2): the
+    bound refused it when it took the flattening rank over Q. Over z rank 2
+    is still refused in one line."""
+    from decomp.core.targets import Target
+
+    M = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]])
+    t = Target("m3", M[:, :, None], "file")
+    assert (t.lower_bound("gf2"), t.lower_bound("z"), t.rank_lower_bound) == (2, 3, 2)
+    res = solve(t, 2, method="sat", ring="gf2", seed=1)
+    assert res.success and res.scheme.rank == 2 and res.scheme.verify("gf2").ok
+    f = tmp_path / "m3.json"
+    write_target(t, f)
+    code, _, err = run_cli(["solve", "--target-file", f, "--rank", "2", "--ring", "z", "--method", "als"], capsys)
+    assert code == 2 and "rank 2 is impossible" in err and "= 3 products" in err and "Traceback" not in err

@@ -83,6 +83,11 @@ class Format:
         """Largest flattening rank: no scheme can have fewer terms than this."""
         return max(self.shape)
 
+    def lower_bound(self, ring) -> int:
+        """The same over every ring: the flattenings are 0/1 matrices with one
+        1 per column, of full rank in every field."""
+        return self.rank_lower_bound
+
     @cached_property
     def ones(self) -> np.ndarray:
         """The n*m*p nonzero positions of T as an int64 array of shape (nmp, 3)."""

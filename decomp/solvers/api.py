@@ -254,11 +254,12 @@ def solve(
         raise DecompError(f"rank must be an integer, got {rank!r}")
     if rank < 1:
         raise DecompError(f"rank must be >= 1, got {rank}")
-    if rank < fmt.rank_lower_bound:
+    bound = fmt.lower_bound(ring)
+    if rank < bound:
         raise DecompError(
             f"rank {rank} is impossible for {fmt}: every scheme needs at least "
             f"{'max(nm, mp, pn)' if isinstance(fmt, Format) else 'the largest flattening rank'} = "
-            f"{fmt.rank_lower_bound} products"
+            f"{bound} products"
         )
     if time_limit is not None and not time_limit > 0:
         raise DecompError(f"time limit must be positive, got {time_limit}")
