@@ -48,6 +48,7 @@ def test_change_of_basis_undoes_a_sandwich_that_coordinates_cannot(ring):
     for dims, rank in (((2, 3, 3), 18), ((1, 3, 3), 9)):
         p = basis_projection(s, dims)
         assert p.fmt.dims == dims and p.rank == rank and p.ring.value == ring and p.verify().ok
+        assert p.provenance["source"] == "projection of 3x3x3"
     assert best_projection(s, "2x3x3").rank == 18
 
 

@@ -197,6 +197,8 @@ def basis_projection(s: Scheme, dims) -> Scheme | None:
                     choice = (gone, axis, y, c)
         _, axis, y, c = choice
         cur = _rotated(basis_drop(_rotated(cur, axis), y, c), 3 - axis)
+    # named after the scheme projected, not the last intermediate format
+    cur = cur.with_factors(*cur.factors, source=f"projection of {s.fmt}")
     if s.ring is Ring.ZT:
         return cur.as_ring(Ring.ZT) if cur.ternary else None
     return cur
