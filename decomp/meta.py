@@ -423,11 +423,15 @@ class _StoreBelowBest:
 
     def drop_superseded(self) -> None:
         """Remove what this slice wrote on the way down and then bettered
-        (a lower scheme of the same format and ring is stored and
-        verified): as before, a slice leaves its lowest scheme only."""
+        itself (a lower scheme of the same format and ring that this slice
+        stored): as before, a slice leaves its lowest scheme only. What
+        another run stored is never touched."""
+        lowest: dict = {}
+        for s in self.added.values():
+            key = (_key(s.fmt), s.ring)
+            lowest[key] = min(lowest.get(key, s.rank), s.rank)
         for path, s in self.added.items():
-            best = self.catalogue.best_rank(s.fmt, s.ring)
-            if best is not None and s.rank > best:
+            if s.rank > lowest[(_key(s.fmt), s.ring)]:
                 path.unlink(missing_ok=True)
 
 
