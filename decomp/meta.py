@@ -251,7 +251,10 @@ class MetaSearch:
         smaller, larger = _neighbour_keys(fmt)
         # a ternary walk needs a start in {-1, 0, 1}: a Z pool's scheme (a GF(2)
         # walk's lift) or a change of basis over Z may leave it
-        ternary = self.ring is Ring.ZT or self.options.get("walk_ring") == "zt"
+        from .solvers.flip.solver import walk_ring_of
+
+        walk_ring = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"), self.options.get("symmetry", "none"))
+        ternary = walk_ring == "zt"
 
         def pool(key):
             return [s for s in self.pools.get(key, []) if s.ternary or not ternary]

@@ -154,9 +154,10 @@ def solve_cmd(
     if getattr(fmt, "kind", None) == "file":
         store = False  # file targets are not kept in the catalogue
     from ..meta import CATALOGUE_STARTS
+    from ..solvers.flip.solver import walk_ring_of
 
     if start in CATALOGUE_STARTS:
-        ternary = ring.value == "zt" or options.get("walk_ring") == "zt"
+        ternary = walk_ring_of(ring.value, fmt, options.get("walk_ring"), options.get("symmetry", "none")) == "zt"
         options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
     cat = catalogue(results) if store else None
     res, stored, zt = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)

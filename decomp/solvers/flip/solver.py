@@ -62,6 +62,18 @@ def _count(name: str, value, least: int = 0) -> int:
     return whole_option("flip", name, value, least)
 
 
+def walk_ring_of(ring, fmt, walk_ring=None, symmetry="none") -> str:
+    """The ring a flip walk runs over: walk_ring when given, else zt for
+    ring zt and gf2 otherwise. Ternary factors are single words, so formats
+    with a factor above MAX_BITS entries, and symmetric walks, stay on GF(2).
+    (Callers building a walk's start ask this too: a zt walk needs one in
+    {-1, 0, 1}.)"""
+    if walk_ring is not None:
+        return walk_ring
+    ternary = Ring.parse(ring) is Ring.ZT and symmetry == "none" and max(fmt.shape) <= MAX_BITS
+    return "zt" if ternary else "gf2"
+
+
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
         max_flips=None, lift=None, walkers=None, restart_flips=None, symmetry="none",
         parts=None, fixed_terms=None, search="auto", pool=4, path=1_000, path_max=50_000_000,
@@ -82,8 +94,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     from the standard algorithm GF(2) walks go lower (README, "Ternary walks")."""
     fmt = problem.fmt
     check_supported(fmt)
-    if walk_ring is None:  # ternary factors are single words: larger formats walk over GF(2)
-        walk_ring = "zt" if problem.ring is Ring.ZT and symmetry == "none" and max(fmt.shape) <= MAX_BITS else "gf2"
+    walk_ring = walk_ring_of(problem.ring, fmt, walk_ring, symmetry)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     ternary = walk_ring == "zt"
     lift = want_z and not ternary if lift is None else bool(lift) and not ternary
