@@ -24,7 +24,7 @@ from decomp.core.formats import Format
 from decomp.core.io import read_json
 from decomp.core.rings import Ring
 from decomp.core.scheme import Scheme
-from decomp.solvers.sat.reduce import decompose, flattening_ranks, greedy_subset, residual
+from decomp.solvers.sat.reduce import decompositions, flattening_ranks, greedy_subset, residual
 from decomp.solvers.sat.solver import build
 
 CASES = "2x2x3:naive:7,3x3x3:naive:8"
@@ -48,7 +48,7 @@ def full_format(s: Scheme, terms, conflicts: int):
 
 
 def span_coordinates(s: Scheme, terms, conflicts: int):
-    return decompose(residual(s, terms), len(terms) - 1, conflicts)[0]
+    return decompositions(residual(s, terms), len(terms) - 1, conflicts)[1]
 
 
 def timed(fn, *args):

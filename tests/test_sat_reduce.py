@@ -68,7 +68,7 @@ def test_cli_reduce_lifts_back_to_z_and_stores(tmp_path, capsys):
     code, stdout, _ = run_cli(["reduce", src, "--k", "8", "--seed", "0", "--results", res, "--out", out, "--json"],
                               capsys)
     d = json.loads(stdout)
-    assert code == 0 and d["rank_before"] == 8 and d["rank_after"] == 7 and d["ring_after"] == "z"
+    assert code == 0 and d["rank_before"] == 8 and d["rank_after"] == 7 and d["ring"] == "z"
     s = read_json(out)
     assert s.rank == 7 and s.ring is Ring.Z and s.verify().ok
     assert Catalogue(res).best_rank(Format.parse("2x2x2"), Ring.Z) == 7
@@ -82,19 +82,51 @@ def test_cli_reduce_reports_no_reduction_with_exit_1(tmp_path, capsys):
     src = tmp_path / "s.json"
     write_json(strassen, src)
     code, out, _ = run_cli(["reduce", src, "--k", "2,3,4", "--time-limit", "20", "--no-store"], capsys)
-    assert code == 1 and "rank 7: no reduction" in out
+    assert code == 1 and "rank 7: no reduction over gf2" in out
+
+
+def test_over_z_only_reductions_that_lift_count(tmp_path, capsys):
+    from decomp.core.targets import parse_format_or_target
+
+    complex_mult = parse_format_or_target("complex")  # 4 real products; Gauss: 3
+    src = tmp_path / "complex.json"
+    write_json(Scheme(complex_mult, *complex_mult.naive_factors(), ring="z"), src)
+    code, stdout, _ = run_cli(["reduce", src, "--k", "4", "--json", "--results", tmp_path / "res"], capsys)
+    d = json.loads(stdout)
+    assert code == 0 and d["ring"] == "z" and d["rank_after"] == 3
+    best = Catalogue(tmp_path / "res").best(complex_mult, "z")
+    assert best.rank == 3 and best.ring is Ring.Z and best.verify().ok
+
+
+def test_decompositions_are_distinct_and_exact():
+    from decomp.solvers.sat.reduce import decompositions
+
+    R = residual(naive("2x2x2", ring="gf2"), range(8))
+    found, status = decompositions(R, 7, limit=3)
+    assert status is True and len(found) == 3
+    for U, V, W in found:
+        assert (np.einsum("ar,br,cr->abc", U, V, W) % 2 == R).all()
+    assert len({tuple(np.concatenate(f).ravel()) for f in found}) == 3
 
 
 @pytest.mark.parametrize("args, msg", [
     (["--k", "1"], "--k sizes must be at least 2"),
     (["--k", "x"], "--k must be a comma-separated list of integers"),
     (["--time-limit", "0"], "--time-limit and --conflicts must be positive"),
+    (["--ring", "zt"], "reduce works over gf2 or z (lifting), not zt"),
 ])
 def test_cli_reduce_bad_options(tmp_path, capsys, args, msg):
     src = tmp_path / "n.json"
     write_json(naive("2x2x2"), src)
     code, _, err = run_cli(["reduce", src, *args], capsys)
     assert code == 2 and msg in err and "Traceback" not in err
+
+
+def test_cli_reduce_a_gf2_scheme_over_z_is_refused(tmp_path, capsys):
+    src = tmp_path / "n.json"
+    write_json(naive("2x2x2", ring="gf2"), src)
+    code, _, err = run_cli(["reduce", src, "--ring", "z"], capsys)
+    assert code == 2 and "is a GF(2) scheme" in err
 
 
 def test_cli_reduce_refuses_a_corrupt_file(tmp_path, capsys):

@@ -12,14 +12,15 @@ import typer
 from ..core.coefficients import store_ternary_member
 from ..core.errors import DecompError
 from ..core.io import read_json, write_json
-from ..core.lift import lift_gf2
 from ..core.rings import Ring
-from .common import JsonOpt, ResultsOpt, app, catalogue, console, emit_json, int_list, term_interrupts
+from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, int_list, term_interrupts
 
 
 @app.command()
 def reduce(
     scheme_file: Path = typer.Argument(..., help="a scheme (native JSON), verified on load"),
+    ring: Optional[RingName] = typer.Option(None, "--ring", help="gf2, or z: only reductions that lift to Z "
+                                                                 "count (default: gf2 for a GF(2) scheme, else z)"),
     ks: str = typer.Option("3,4,5,6", "--k", help="subset sizes k to replace by k-1 terms, e.g. 3,4,5,6"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
     seed: Optional[int] = typer.Option(None, "--seed"),
@@ -30,9 +31,9 @@ def reduce(
     json_out: bool = JsonOpt,
 ):
     """Replace k terms of a scheme by k-1 (SAT over GF(2) on the k terms'
-    sum, in the small coordinates of its flattenings) while it works; a
-    scheme over z, zt or q is lifted back to Z. Exit 1 when nothing was
-    removed."""
+    sum, in the small coordinates of its flattenings) while it works; over
+    z a reduction counts when the scheme lifts back to Z. Exit 1 when
+    nothing was removed."""
     from ..solvers.sat.reduce import reduce_scheme
 
     sizes = int_list(ks, "--k")
@@ -43,19 +44,20 @@ def reduce(
     s = read_json(scheme_file)
     if s.ring is Ring.Q and any(getattr(x, "denominator", 1) != 1 for F in s.factors for x in F.flat):
         raise DecompError(f"{scheme_file}: reduce works mod 2 and needs integer coefficients")
+    over = Ring.parse(ring.value) if ring is not None else Ring.GF2 if s.ring is Ring.GF2 else Ring.Z
+    if over not in (Ring.GF2, Ring.Z):
+        raise DecompError(f"reduce works over gf2 or z (lifting), not {over.value}")
+    if over is Ring.Z and s.ring is Ring.GF2:
+        raise DecompError(f"{scheme_file} is a GF(2) scheme: reduce it over gf2 (lift the result with a solve)")
     t0 = time.monotonic()
     with term_interrupts():
-        G, stats = reduce_scheme(s, sizes, time_limit, seed, conflicts)
-    G = G.with_factors(*G.factors, method="sat-reduce", reduced_from=f"{s.fmt} rank {s.rank} over {s.ring.value}")
-    found, lift_note = None, ""
-    if G.rank < s.rank:
-        found = G
-        if s.ring is not Ring.GF2:  # the caller's ring: lift the GF(2) scheme back to Z
-            lifted = lift_gf2(G)
-            lift_note = lifted.message
-            found = lifted.scheme if lifted.scheme is not None else G
+        best, stats = reduce_scheme(s, sizes, time_limit, seed, conflicts, ring=over)
+    found = None
+    if best.rank < s.rank:
+        found = best.with_factors(*best.factors, method="sat-reduce",
+                                  reduced_from=f"{s.fmt} rank {s.rank} over {s.ring.value}")
     stored = zt = None
-    if found is not None and store and hasattr(found.fmt, "dims"):
+    if found is not None and store and getattr(found.fmt, "kind", None) != "file":  # as solve: file targets aren't kept
         cat = catalogue(results)
         stored = cat.add(found)
         zt = store_ternary_member(cat, found) if stored.status == "added" else None
@@ -63,22 +65,18 @@ def reduce(
         write_json(found, out)
     seconds = time.monotonic() - t0
     if json_out:
-        emit_json({"format": str(s.fmt), "rank_before": s.rank, "ring_before": s.ring.value,
-                   "rank_after": found.rank if found else s.rank, "ring_after": found.ring.value if found else None,
-                   "lift": lift_note or None, "subsets": stats.subsets, "sat_calls": stats.bounded,
+        emit_json({"format": str(s.fmt), "ring": over.value, "rank_before": s.rank,
+                   "rank_after": best.rank, "subsets": stats.subsets, "sat_calls": stats.bounded,
                    "refuted": stats.refuted, "reductions": [list(r) for r in stats.reductions],
-                   "interrupted": stats.interrupted,
-                   "seconds": seconds, "stored": stored.status if stored else None,
-                   "stored_zt": zt.status if zt else None})
+                   "interrupted": stats.interrupted, "seconds": seconds,
+                   "stored": stored.status if stored else None, "stored_zt": zt.status if zt else None})
         return 0 if found is not None else 1
     tried = f"{stats.subsets} subsets, {stats.bounded} to SAT, {stats.refuted} of them refuted, {seconds:.1f} s"
     if found is None:
-        console.print(f"[yellow]{s.fmt} rank {s.rank}: no reduction[/yellow] ({tried})")
+        console.print(f"[yellow]{s.fmt} rank {s.rank}: no reduction over {over.value}[/yellow] ({tried})")
         return 1
     steps = ", ".join(f"k={k} -> {r}" for k, r in stats.reductions)
-    console.print(f"[green]{s.fmt} rank {s.rank} -> {G.rank} over gf2[/green] ({steps}; {tried})")
-    if s.ring is not Ring.GF2:
-        console.print(f"lift to Z: {lift_note}" + ("" if found.ring is Ring.Z else "; kept over gf2"))
+    console.print(f"[green]{s.fmt} rank {s.rank} -> {found.rank} over {over.value}[/green] ({steps}; {tried})")
     console.print(f"{found.fmt} rank {found.rank} over {found.ring.value}: {found.verify()}")
     if stored:
         console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pysat.solvers import Solver
 
+from ...core.errors import DecompError
+from ...core.lift import lift_gf2
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ...core.symmetry import inverse_matrix
@@ -91,20 +93,30 @@ def span_coordinates(R: np.ndarray):
     return small, bases
 
 
-def decompose(R: np.ndarray, rank: int, conflicts: int = CONFLICTS, solver: str = "cadical195"):
-    """(status, factors): status True with the factors (U, V, W) of a
-    rank-`rank` decomposition of R over GF(2), False when SAT proved there
-    is none, None when it gave up within the conflict budget."""
+def decompositions(R: np.ndarray, rank: int, conflicts: int = CONFLICTS, limit: int = 1,
+                   solver: str = "cadical195") -> tuple[list, bool | None]:
+    """Up to `limit` different rank-`rank` decompositions of R over GF(2)
+    (each the factors (U, V, W)), and the last SAT answer: True when it
+    stopped at the limit, False when there are no (more), None when it ran
+    out of its conflict budget. Later ones differ from the earlier ones in
+    some factor entry (a blocking clause each)."""
     small, bases = span_coordinates(R)
     target = Target("residual", small, kind="file")
     clauses, (u, v, w), _ = build(target, rank, symmetry=True)
+    found, status = [], None
+    factor_vars = np.concatenate([u.ravel(), v.ravel(), w.ravel()]).tolist()
     with Solver(name=solver, bootstrap_with=clauses) as sat:
-        sat.conf_budget(conflicts)
-        status = sat.solve_limited()
-        if not status:
-            return status, None
-        found = enc.decode(sat.get_model(), u, v, w)
-    return True, tuple((B @ f) % 2 for B, f in zip(bases, found))
+        while len(found) < limit:
+            sat.conf_budget(conflicts)
+            status = sat.solve_limited()
+            if not status:
+                return found, status
+            model = sat.get_model()
+            small_factors = enc.decode(model, u, v, w)
+            found.append(tuple((B @ f) % 2 for B, f in zip(bases, small_factors)))
+            true = set(x for x in model if x > 0)
+            sat.add_clause([-x if x in true else x for x in factor_vars])
+    return found, status
 
 
 def residual(s: Scheme, terms) -> np.ndarray:
@@ -140,10 +152,13 @@ class ReduceStats:
     interrupted: bool = False
 
 
-def replace_terms(s: Scheme, terms, conflicts: int = CONFLICTS, stats: ReduceStats | None = None):
+def replace_terms(s: Scheme, terms, conflicts: int = CONFLICTS, stats: ReduceStats | None = None,
+                  accept=None, solutions: int = 1):
     """The GF(2) scheme s with the given terms replaced by fewer (k-1, or
     none when they sum to zero), verified; None when the flattening bound
-    rules it out or SAT finds no k-1 within its budget."""
+    rules it out or SAT finds no k-1 within its budget. accept(scheme), when
+    given, turns a candidate into the result or None (a lift to Z): up to
+    `solutions` different replacements are offered to it."""
     terms = sorted(int(t) for t in terms)
     R = residual(s, terms)
     if R.any():
@@ -151,26 +166,41 @@ def replace_terms(s: Scheme, terms, conflicts: int = CONFLICTS, stats: ReduceSta
             return None
         if stats is not None:
             stats.bounded += 1
-        status, new = decompose(R, len(terms) - 1, conflicts)
-        if not status:
-            if stats is not None and status is False:
-                stats.refuted += 1
-            return None
+        replacements, status = decompositions(R, len(terms) - 1, conflicts, solutions)
+        if stats is not None and status is False and not replacements:
+            stats.refuted += 1
     else:
-        new = tuple(np.zeros((d, 0), dtype=np.int64) for d in s.fmt.shape)
+        replacements = [tuple(np.zeros((d, 0), dtype=np.int64) for d in s.fmt.shape)]
     keep = [r for r in range(s.rank) if r not in terms]
-    factors = [np.concatenate([F[:, keep] % 2, n], axis=1) for F, n in zip(s.factors, new)]
-    return s.with_factors(*factors, ring=Ring.GF2).require_valid(Ring.GF2)
+    for new in replacements:
+        factors = [np.concatenate([F[:, keep] % 2, n], axis=1) for F, n in zip(s.factors, new)]
+        candidate = s.with_factors(*factors, ring=Ring.GF2).require_valid(Ring.GF2)
+        out = candidate if accept is None else accept(candidate)
+        if out is not None:
+            return out
+    return None
+
+
+def _lifted(G: Scheme) -> Scheme | None:
+    return lift_gf2(G).scheme
 
 
 def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int | None = None,
-                  conflicts: int = CONFLICTS, patience: int = 200, on_reduce=None):
+                  conflicts: int = CONFLICTS, patience: int = 200, on_reduce=None, ring="gf2",
+                  solutions: int = 8):
     """Replace k terms by k-1 (k drawn in turn from ks) while it works:
-    returns the lowest GF(2) scheme reached and the stats. Stops after
-    `seconds`, on Ctrl-C (keeping what it has), or when `patience` draws in
-    a row gave only subsets tried already (the greedy draws are few on a
-    small scheme). on_reduce(scheme) hears of every reduction."""
-    G = s.as_ring(Ring.GF2).require_valid(Ring.GF2)
+    returns the lowest scheme reached over `ring` (gf2, or z: only
+    reductions whose scheme lifts to Z count, up to `solutions` SAT answers
+    per subset tried) and the stats. Stops after `seconds`, on Ctrl-C
+    (keeping what it has), or when `patience` draws in a row gave only
+    subsets tried already (the greedy draws are few on a small scheme).
+    on_reduce(scheme) hears of every reduction."""
+    ring = Ring.parse(ring)
+    if ring not in (Ring.GF2, Ring.Z):
+        raise DecompError(f"reduce works over gf2 or z (lifting), not {ring.value}")
+    accept, solutions = (None, 1) if ring is Ring.GF2 else (_lifted, max(1, int(solutions)))
+    best = s.as_ring(Ring.GF2).require_valid(Ring.GF2) if ring is Ring.GF2 else s.as_ring(Ring.Z).require_valid()
+    G = best.as_ring(Ring.GF2)
     ks = sorted({int(k) for k in ks})
     rng = np.random.default_rng(seed)
     stats, tried, stale, turn = ReduceStats(), set(), 0, 0
@@ -189,12 +219,12 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             tried.add(frozenset(terms))
             stale = 0
             stats.subsets += 1
-            new = replace_terms(G, terms, conflicts, stats)
+            new = replace_terms(G, terms, conflicts, stats, accept, solutions)
             if new is not None:
-                G, tried = new, set()
-                stats.reductions.append((k, G.rank))
+                best, G, tried = new, new.as_ring(Ring.GF2), set()
+                stats.reductions.append((k, best.rank))
                 if on_reduce is not None:
-                    on_reduce(G)
+                    on_reduce(best)
     except KeyboardInterrupt:
         stats.interrupted = True
-    return G, stats
+    return best, stats
