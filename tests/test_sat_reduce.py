@@ -55,6 +55,18 @@ def test_the_flattening_bound_keeps_impossible_subsets_from_sat():
     assert replace_terms(s, terms, stats=stats) is None and stats.bounded == 0
 
 
+def test_a_plateau_walk_between_draws_moves_the_scheme_and_keeps_its_reductions():
+    s = naive("2x2x3", ring="gf2")
+    from decomp.solvers.flip.plateau_lift import PlateauWalk
+    from decomp.solvers.gf2.rng import generator
+
+    rng = generator(5)
+    G, stats = reduce_scheme(s, ks=(3,), seconds=3, seed=5, move=lambda g: PlateauWalk(g, rng).next_point(2000),
+                             per_point=2)
+    assert stats.points >= 1 and G.rank < 12 and G.verify(Ring.GF2).ok
+    assert stats.reductions and stats.reductions[-1][1] == G.rank
+
+
 def test_greedy_subsets_are_distinct_terms():
     s = naive("3x3x3", ring="gf2")
     t = greedy_subset(s, 6, np.random.default_rng(1))
@@ -112,7 +124,9 @@ def test_decompositions_are_distinct_and_exact():
 @pytest.mark.parametrize("args, msg", [
     (["--k", "1"], "--k sizes must be at least 2"),
     (["--k", "x"], "--k must be a comma-separated list of integers"),
-    (["--time-limit", "0"], "--time-limit and --conflicts must be positive"),
+    (["--time-limit", "0"], "--time-limit and --conflicts must be positive, --walk at least 0"),
+    (["--walk", "-1"], "--walk at least 0"),
+    (["--ring", "z", "--walk", "100"], "a plateau walk between draws runs over gf2"),
     (["--ring", "zt"], "reduce works over gf2 or z (lifting), not zt"),
 ])
 def test_cli_reduce_bad_options(tmp_path, capsys, args, msg):

@@ -16,6 +16,20 @@ from ..core.rings import Ring
 from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, int_list, term_interrupts
 
 
+def _plateau_mover(flips: int, seed):
+    """G -> the scheme `flips` flips along G's plateau (flip kernel, no plus
+    transitions), or None when flips is 0."""
+    if flips <= 0:
+        return None
+    import numpy as np
+
+    from ..solvers.flip.plateau_lift import PlateauWalk
+    from ..solvers.gf2.rng import generator
+
+    rng = generator(int(np.random.SeedSequence(seed).generate_state(1)[0]))
+    return lambda G: PlateauWalk(G, rng).next_point(flips)
+
+
 @app.command()
 def reduce(
     scheme_file: Path = typer.Argument(..., help="a scheme (native JSON), verified on load"),
@@ -25,6 +39,8 @@ def reduce(
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
     seed: Optional[int] = typer.Option(None, "--seed"),
     conflicts: int = typer.Option(20_000, "--conflicts", help="SAT conflicts per subset"),
+    walk: int = typer.Option(0, "--walk", help="gf2: flips along the plateau after every 12 subsets "
+                                              "(0: stay on the given scheme)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the reduced scheme as native JSON"),
     store: bool = typer.Option(True, "--store/--no-store", help="add a reduced scheme to the catalogue"),
     results: Optional[Path] = ResultsOpt,
@@ -39,8 +55,8 @@ def reduce(
     sizes = int_list(ks, "--k")
     if min(sizes) < 2:
         raise DecompError(f"--k sizes must be at least 2, got {ks!r}")
-    if time_limit <= 0 or conflicts < 1:
-        raise DecompError("--time-limit and --conflicts must be positive")
+    if time_limit <= 0 or conflicts < 1 or walk < 0:
+        raise DecompError("--time-limit and --conflicts must be positive, --walk at least 0")
     s = read_json(scheme_file)
     if s.ring is Ring.Q and any(getattr(x, "denominator", 1) != 1 for F in s.factors for x in F.flat):
         raise DecompError(f"{scheme_file}: reduce works mod 2 and needs integer coefficients")
@@ -51,7 +67,7 @@ def reduce(
         raise DecompError(f"{scheme_file} is a GF(2) scheme: reduce it over gf2 (lift the result with a solve)")
     t0 = time.monotonic()
     with term_interrupts():
-        best, stats = reduce_scheme(s, sizes, time_limit, seed, conflicts, ring=over)
+        best, stats = reduce_scheme(s, sizes, time_limit, seed, conflicts, ring=over, move=_plateau_mover(walk, seed))
     found = None
     if best.rank < s.rank:
         found = best.with_factors(*best.factors, method="sat-reduce",
@@ -68,10 +84,12 @@ def reduce(
         emit_json({"format": str(s.fmt), "ring": over.value, "rank_before": s.rank,
                    "rank_after": best.rank, "subsets": stats.subsets, "sat_calls": stats.bounded,
                    "refuted": stats.refuted, "reductions": [list(r) for r in stats.reductions],
-                   "interrupted": stats.interrupted, "seconds": seconds,
+                   "plateau_points": stats.points, "interrupted": stats.interrupted, "seconds": seconds,
                    "stored": stored.status if stored else None, "stored_zt": zt.status if zt else None})
         return 0 if found is not None else 1
     tried = f"{stats.subsets} subsets, {stats.bounded} to SAT, {stats.refuted} of them refuted, {seconds:.1f} s"
+    if walk:
+        tried += f", {stats.points} plateau points"
     if found is None:
         console.print(f"[yellow]{s.fmt} rank {s.rank}: no reduction over {over.value}[/yellow] ({tried})")
         return 1

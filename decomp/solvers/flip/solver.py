@@ -30,6 +30,9 @@ from .walk import check_supported, scheme_of, walk_state, walker
 LARGE_NAIVE_RANK = 64
 # A walk starts afresh after this many flips without a new best (1e8: about 10 s).
 WALK_RESTART = 100_000_000
+# plateau points tried for a lift (plateau_lift.py): a 3x5x5 58 over GF(2)
+# lifted at its 57th; each try costs a lift attempt (about 1 s at 3x5x5)
+LIFT_POINTS = 64
 
 
 def _search_of(search: str, large: bool, symmetry: str, walker: int) -> str:
@@ -77,7 +80,7 @@ def walk_ring_of(ring, fmt, walk_ring=None, symmetry="none") -> str:
 def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=2, chunk=200_000,
         max_flips=None, lift=None, walkers=None, restart_flips=None, symmetry="none",
         parts=None, fixed_terms=None, search="auto", pool=4, path=1_000, path_max=50_000_000,
-        walk_ring=None) -> SolveResult:
+        walk_ring=None, lift_points=LIFT_POINTS) -> SolveResult:
     """search="walk" is one long walk with restarts; search="adaptive" goes
     down rank by rank through pools of schemes, each try a path of at most
     path, 2 path, 4 path, ... path_max flips, the length drawn by Thompson
@@ -91,7 +94,10 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     default walks over Z for ring zt (a lifted GF(2) scheme may leave
     {-1, 0, 1}) unless a symmetry is asked for or a factor has more than 64
     entries, and over GF(2) otherwise:
-    from the standard algorithm GF(2) walks go lower (README, "Ternary walks")."""
+    from the standard algorithm GF(2) walks go lower (README, "Ternary walks").
+    lift_points: a GF(2) scheme at the target that does not lift is walked
+    along its plateau and a lift tried at up to this many points before the
+    walk goes on (plateau_lift.py; 0: never)."""
     fmt = problem.fmt
     check_supported(fmt)
     walk_ring = walk_ring_of(problem.ring, fmt, walk_ring, symmetry)
@@ -113,6 +119,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
     chunk, plateau = _count("chunk", chunk, 1), _count("plateau", plateau)
     plus_margin = _count("plus_margin", plus_margin)
+    lift_points = _count("lift_points", lift_points)
     if restart_flips is not None:
         restart_flips = _count("restart_flips", restart_flips)
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
@@ -128,7 +135,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
                  restart_flips=restart_flips if restart_flips is not None else
                  (0 if searches[w] == "adaptive" else WALK_RESTART),
                  symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
-                 adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring)
+                 adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring,
+                 lift_points=lift_points if lift else 0)
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:

@@ -70,7 +70,7 @@ def from_masks(T: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
 
 
 class TernaryWalk:
-    """The walk-state interface of PlainWalk (walk.py) for ternary walks;
+    """The walk-state interface of PlainWalk (plain_walk.py) for ternary walks;
     bits are signed masks (from_masks reads them)."""
 
     def __init__(self, s0: Scheme, extra_terms: int):

@@ -23,16 +23,15 @@ from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ..gf2.bits import from_bits, to_bits
 from ..gf2.rng import generator
-from . import kernel
 from .adaptive import AdaptiveSearch
+from .plain_walk import EXTRA_TERMS, PlainWalk
+from .plateau_lift import lift_on_plateau
 from .ternary import TernaryWalk, from_masks
 
 # The rings a walk runs in: GF(2) (lifted to Z afterwards when asked), or Z
 # with every entry in {-1, 0, 1} (ternary.py).
 WALK_RINGS = ("gf2", "zt")
 
-# Room for plus transitions above the start rank.
-EXTRA_TERMS = 16
 # Largest factor matrix (terms x bits) the walk takes on: the start scheme is
 # built densely first (int64): 2^24 entries per mode is 128 MB, about 25x25x25.
 _MAX_ENTRIES = 1 << 24
@@ -95,57 +94,6 @@ def scheme_of(bits: np.ndarray, rank: int, fmt: Format, provenance: dict, walk_r
     return (from_masks if walk_ring == "zt" else from_bits)(bits, rank, fmt, provenance)
 
 
-class PlainWalk:
-    """Walk state for the plain kernel: the scheme, and the best scheme of
-    the current attempt (CyclicWalk in cyclic.py is the symmetric twin)."""
-
-    def __init__(self, s0: Scheme, extra_terms: int):
-        self.s0, self.cap = s0, s0.rank + extra_terms
-        self.fresh()
-
-    @property
-    def start_rank(self) -> int:
-        return self.s0.rank
-
-    def fresh(self) -> None:
-        self.F = to_bits(self.s0, self.cap)
-        self.rank = self.s0.rank
-        self.best_F, self.best_r = self.F.copy(), np.array([self.s0.rank], dtype=np.int64)
-
-    @property
-    def best_rank(self) -> int:
-        return int(self.best_r[0])
-
-    def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
-        self.rank = kernel.walk(self.F, self.rank, target, steps, plateau, plus_margin, self.best_F,
-                                     self.best_r, rng, counters)
-        return self.rank
-
-    def best_bits(self) -> np.ndarray:
-        return self.best_F[:, : self.best_rank].copy()
-
-    # Snapshots of schemes, for the adaptive search's pools (adaptive.py).
-    def snapshot(self):
-        return self.F.copy(), self.rank
-
-    def best_snapshot(self):
-        return self.best_F.copy(), self.best_rank
-
-    def load(self, snap) -> None:
-        """Walk on from a snapshot, which is also the best of the new try."""
-        F, r = snap
-        self.F[...], self.rank = F, r
-        self.best_F[...], self.best_r[0] = F, r
-
-    @staticmethod
-    def bits_of(snap) -> np.ndarray:
-        return snap[0][:, : snap[1]].copy()
-
-    @staticmethod
-    def rank_of(snap) -> int:
-        return snap[1]
-
-
 def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None,
                walk_ring="gf2"):
     """PlainWalk, CyclicWalk or TernaryWalk from the start point, the
@@ -171,7 +119,7 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
            lift, stop, reports=None, index=0, restart_flips=0, symmetry="none", parts=None, fixed_terms=None,
-           adaptive=None, walk_ring="gf2"):
+           adaptive=None, walk_ring="gf2", lift_points=0):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
     restart_flips: start afresh from the start point after this many flips
@@ -179,7 +127,9 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     standard algorithm either reach a low rank quickly or settle on a plateau
     they rarely leave (4x4x4 often sits at 52 for minutes), so a fresh random
     path is the better use of the time (Kauers & Moosbauer restart too).
-    A scheme at the target that does not lift to Z also starts a new attempt.
+    A scheme at the target that does not lift to Z is walked along its
+    plateau, a lift tried at up to lift_points points (plateau_lift.py),
+    and only then starts a new attempt (symmetric walks: at once).
     symmetry='cyclic' walks over cyclic-symmetric schemes (cyclic.py).
     adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
     walk_ring="zt" walks over Z (ternary.py): its schemes need no lift.
@@ -232,12 +182,16 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 walked = scheme_of(bits, state.best_rank, fmt, {}, walk_ring)
                 res = LiftResult(walked, "walked over Z") if walked.verify(Ring.Z).ok else \
                     LiftResult(None, "the ternary walk's scheme does not verify over Z")
+            elif lift_points and symmetry == "none":  # a plateau walk would leave the symmetric schemes
+                res, point, _ = lift_on_plateau(from_bits(bits, state.best_rank, fmt, {}), rng, lift_points,
+                                                deadline=deadline, stop=stop)
+                bits = to_bits(point, point.rank)
             else:
                 res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
-                top_r, top_F = state.best_rank, bits
+                top_r, top_F = lifted.rank, bits
                 break
             if adaptive is not None:
                 state.discard_best()  # does not lift: the search goes on from its pool

@@ -30,7 +30,7 @@ from pysat.solvers import Solver
 
 from ...core.errors import DecompError
 from ...core.lift import lift_gf2
-from ...core.rings import Ring
+from ...core.rings import Ring, matrix_rank
 from ...core.scheme import Scheme
 from ...core.symmetry import inverse_matrix
 from ...core.targets import Target
@@ -76,7 +76,7 @@ def independent(vectors) -> list[int]:
 
 
 def flattening_ranks(R: np.ndarray) -> tuple[int, int, int]:
-    return tuple(len(independent(np.moveaxis(R, m, 0).reshape(R.shape[m], -1).T)) for m in range(3))
+    return tuple(matrix_rank(np.moveaxis(R, m, 0).reshape(R.shape[m], -1), mod2=True) for m in range(3))
 
 
 def span_coordinates(R: np.ndarray):
@@ -149,6 +149,7 @@ class ReduceStats:
     bounded: int = 0  # passed the flattening bound and went to SAT
     refuted: int = 0  # of those, SAT proved no k-1 (the others ran out of conflicts, or reduced)
     reductions: list = field(default_factory=list)  # (k, rank after)
+    points: int = 0  # plateau points moved to (walk > 0)
     interrupted: bool = False
 
 
@@ -187,26 +188,39 @@ def _lifted(G: Scheme) -> Scheme | None:
 
 def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int | None = None,
                   conflicts: int = CONFLICTS, patience: int = 200, on_reduce=None, ring="gf2",
-                  solutions: int = 8):
+                  solutions: int = 8, move=None, per_point: int = 12):
     """Replace k terms by k-1 (k drawn in turn from ks) while it works:
     returns the lowest scheme reached over `ring` (gf2, or z: only
     reductions whose scheme lifts to Z count, up to `solutions` SAT answers
     per subset tried) and the stats. Stops after `seconds`, on Ctrl-C
     (keeping what it has), or when `patience` draws in a row gave only
     subsets tried already (the greedy draws are few on a small scheme).
+    move(G) (gf2), when given, takes the GF(2) scheme to another of at most
+    its rank (a plateau walk: decomp reduce --walk) after every `per_point`
+    subsets, and the draws go on from there until the time is up.
     on_reduce(scheme) hears of every reduction."""
     ring = Ring.parse(ring)
     if ring not in (Ring.GF2, Ring.Z):
         raise DecompError(f"reduce works over gf2 or z (lifting), not {ring.value}")
+    if move is not None and ring is not Ring.GF2:
+        raise DecompError("a plateau walk between draws runs over gf2 (flips do not keep a Z scheme valid)")
     accept, solutions = (None, 1) if ring is Ring.GF2 else (_lifted, max(1, int(solutions)))
     best = s.as_ring(Ring.GF2).require_valid(Ring.GF2) if ring is Ring.GF2 else s.as_ring(Ring.Z).require_valid()
     G = best.as_ring(Ring.GF2)
     ks = sorted({int(k) for k in ks})
     rng = np.random.default_rng(seed)
-    stats, tried, stale, turn = ReduceStats(), set(), 0, 0
+    stats, tried, stale, turn, at_point = ReduceStats(), set(), 0, 0, 0
     deadline = time.monotonic() + seconds
     try:
-        while time.monotonic() < deadline and stale < patience:
+        while time.monotonic() < deadline and (stale < patience or move is not None):
+            if move is not None and (at_point >= per_point or stale >= patience):
+                G, tried, stale, at_point = move(G).require_valid(Ring.GF2), set(), 0, 0
+                stats.points += 1
+                if G.rank < best.rank:  # the flips reduced on their own
+                    best = G
+                    stats.reductions.append((2, best.rank))
+                    if on_reduce is not None:
+                        on_reduce(best)
             k = ks[turn % len(ks)]
             turn += 1
             if not 2 <= k <= G.rank:
@@ -219,6 +233,7 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             tried.add(frozenset(terms))
             stale = 0
             stats.subsets += 1
+            at_point += 1
             new = replace_terms(G, terms, conflicts, stats, accept, solutions)
             if new is not None:
                 best, G, tried = new, new.as_ring(Ring.GF2), set()
