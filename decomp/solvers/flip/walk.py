@@ -183,8 +183,9 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 res = LiftResult(walked, "walked over Z") if walked.verify(Ring.Z).ok else \
                     LiftResult(None, "the ternary walk's scheme does not verify over Z")
             elif lift_points and symmetry == "none":  # a plateau walk would leave the symmetric schemes
-                res, point, _ = lift_on_plateau(from_bits(bits, state.best_rank, fmt, {}), rng, lift_points,
-                                                deadline=deadline, stop=stop)
+                res, point, flips = lift_on_plateau(from_bits(bits, state.best_rank, fmt, {}), rng, lift_points,
+                                                    deadline=deadline, stop=stop)
+                counters[0] += flips  # the plateau's flips count as the walk's
                 bits = to_bits(point, point.rank)
             else:
                 res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
