@@ -49,12 +49,13 @@ class PlateauWalk:
 
 
 def lift_on_plateau(s: Scheme, rng, points: int, flips: int = FLIPS_PER_POINT, deadline: float | None = None,
-                    stop=None) -> tuple[LiftResult, Scheme, int]:
+                    stop=None, first: LiftResult | None = None) -> tuple[LiftResult, Scheme, int]:
     """Lift s, else walk its plateau and try to lift every `flips` flips, at
     most `points` times, until the deadline (monotonic) or stop.is_set().
-    Returns the lift result, the GF(2) scheme it came from (s when none
-    lifted) and the flips made. rng: a kernel generator state."""
-    res = lift_gf2(s)
+    first: the result of lifting s when the caller tried already. Returns
+    the lift result, the GF(2) scheme it came from (s when none lifted) and
+    the flips made. rng: a kernel generator state."""
+    res = first if first is not None else lift_gf2(s)
     if res.scheme is not None or points <= 0:
         return res, s, 0
     walk = PlateauWalk(s, rng)

@@ -182,13 +182,15 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 walked = scheme_of(bits, state.best_rank, fmt, {}, walk_ring)
                 res = LiftResult(walked, "walked over Z") if walked.verify(Ring.Z).ok else \
                     LiftResult(None, "the ternary walk's scheme does not verify over Z")
-            elif lift_points and symmetry == "none":  # a plateau walk would leave the symmetric schemes
-                res, point, flips = lift_on_plateau(from_bits(bits, state.best_rank, fmt, {}), rng, lift_points,
-                                                    deadline=deadline, stop=stop)
-                counters[0] += flips  # the plateau's flips count as the walk's
-                bits = to_bits(point, point.rank)
             else:
-                res = lift_gf2(from_bits(bits, state.best_rank, fmt, {}))
+                reached = from_bits(bits, state.best_rank, fmt, {})
+                res = lift_gf2(reached)
+                # not on cyclic walks: a plateau walk would leave the symmetric schemes
+                if res.scheme is None and lift_points and symmetry == "none":
+                    res, point, flips = lift_on_plateau(reached, rng, lift_points, deadline=deadline, stop=stop,
+                                                        first=res)
+                    counters[0] += flips  # the plateau's flips count as the walk's
+                    bits = to_bits(point, point.rank)
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
