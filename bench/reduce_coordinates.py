@@ -20,6 +20,7 @@ import time
 import numpy as np
 from pysat.solvers import Solver
 
+from decomp.core.errors import DecompError
 from decomp.core.formats import Format
 from decomp.core.io import read_json
 from decomp.core.rings import Ring
@@ -85,9 +86,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for case in args.cases.split(","):
         parts = case.split(":")
-        source, k = (parts[0] if parts[1] != "naive" else parts[0]), int(parts[-1])
-        s = _source(source)
+        try:
+            source, k = parts[0], int(parts[-1])
+            s = _source(source)
+        except (ValueError, DecompError) as e:
+            ap.error(f"case {case!r}: {e}")
         picked = subsets(s, k, args.subsets, args.seed)
+        if not picked:
+            print(f"| {source} | {k} | 0 | | | | |", flush=True)
+            continue
         small = [timed(span_coordinates, s, t, args.conflicts) for t in picked]
         whole = [timed(full_format, s, t, args.conflicts) for t in picked]
         same = sum(a == b for (a, _), (b, _) in zip(small, whole))
