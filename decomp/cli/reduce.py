@@ -13,20 +13,19 @@ from ..core.coefficients import store_ternary_member
 from ..core.errors import DecompError
 from ..core.io import read_json, write_json
 from ..core.rings import Ring
+from ..solvers.api import checked_seed, spawned_seed
 from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, int_list, term_interrupts
 
 
-def _plateau_mover(flips: int, seed):
+def _plateau_mover(flips: int, seed: int):
     """G -> the scheme `flips` flips along G's plateau (flip kernel, no plus
     transitions), or None when flips is 0."""
     if flips <= 0:
         return None
-    import numpy as np
-
     from ..solvers.flip.plateau_lift import PlateauWalk
     from ..solvers.gf2.rng import generator
 
-    rng = generator(int(np.random.SeedSequence(seed).generate_state(1)[0]))
+    rng = generator(spawned_seed(seed, 1))  # a stream apart from the subset draws'
     return lambda G: PlateauWalk(G, rng).next_point(flips)
 
 
@@ -37,7 +36,7 @@ def reduce(
                                                                  "count (default: gf2 for a GF(2) scheme, else z)"),
     ks: str = typer.Option("3,4,5,6", "--k", help="subset sizes k to replace by k-1 terms, e.g. 3,4,5,6"),
     time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="default: fresh entropy, printed and kept in provenance"),
     conflicts: int = typer.Option(20_000, "--conflicts", help="SAT conflicts per subset"),
     walk: int = typer.Option(0, "--walk", help="gf2: flips along the plateau after every 12 subsets "
                                               "(0: stay on the given scheme)"),
@@ -57,9 +56,8 @@ def reduce(
         raise DecompError(f"--k sizes must be at least 2, got {ks!r}")
     if time_limit <= 0 or conflicts < 1 or walk < 0:
         raise DecompError("--time-limit and --conflicts must be positive, --walk at least 0")
+    seed = checked_seed(seed)
     s = read_json(scheme_file)
-    if s.ring is Ring.Q and any(getattr(x, "denominator", 1) != 1 for F in s.factors for x in F.flat):
-        raise DecompError(f"{scheme_file}: reduce works mod 2 and needs integer coefficients")
     over = Ring.parse(ring.value) if ring is not None else Ring.GF2 if s.ring is Ring.GF2 else Ring.Z
     if over not in (Ring.GF2, Ring.Z):
         raise DecompError(f"reduce works over gf2 or z (lifting), not {over.value}")
@@ -70,7 +68,7 @@ def reduce(
         best, stats = reduce_scheme(s, sizes, time_limit, seed, conflicts, ring=over, move=_plateau_mover(walk, seed))
     found = None
     if best.rank < s.rank:
-        found = best.with_factors(*best.factors, method="sat-reduce",
+        found = best.with_factors(*best.factors, method="sat-reduce", seed=seed,
                                   reduced_from=f"{s.fmt} rank {s.rank} over {s.ring.value}")
     stored = zt = None
     if found is not None and store and getattr(found.fmt, "kind", None) != "file":  # as solve: file targets aren't kept
@@ -81,13 +79,14 @@ def reduce(
         write_json(found, out)
     seconds = time.monotonic() - t0
     if json_out:
-        emit_json({"format": str(s.fmt), "ring": over.value, "rank_before": s.rank,
+        emit_json({"format": str(s.fmt), "ring": over.value, "seed": seed, "rank_before": s.rank,
                    "rank_after": best.rank, "subsets": stats.subsets, "sat_calls": stats.bounded,
                    "refuted": stats.refuted, "reductions": [list(r) for r in stats.reductions],
                    "plateau_points": stats.points, "interrupted": stats.interrupted, "seconds": seconds,
                    "stored": stored.status if stored else None, "stored_zt": zt.status if zt else None})
         return 0 if found is not None else 1
-    tried = f"{stats.subsets} subsets, {stats.bounded} to SAT, {stats.refuted} of them refuted, {seconds:.1f} s"
+    tried = (f"{stats.subsets} subsets, {stats.bounded} to SAT, {stats.refuted} of them refuted, {seconds:.1f} s, "
+             f"seed {seed}")
     if walk:
         tried += f", {stats.points} plateau points"
     if found is None:
