@@ -190,7 +190,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                     res, point, flips = lift_on_plateau(reached, rng, lift_points, deadline=deadline, stop=stop,
                                                         first=res)
                     counters[0] += flips  # the plateau's flips count as the walk's
-                    bits = to_bits(point, point.rank)
+                    if res.scheme is not None:
+                        bits = to_bits(point, point.rank)  # the plateau point that lifted
             lift_message = res.message
             if res.scheme is not None:
                 lifted = res.scheme
