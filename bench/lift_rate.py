@@ -1,5 +1,7 @@
 """How many GF(2) schemes from flip walks lift to Z: with their support only
-(the baseline, decomp's lift before stop 17), with GF(2) zeros free to
+(the baseline, decomp's lift before stop 17: Hensel), with signs on their
+support decided by SAT after Hensel (sign_lift.py, stop 24: exact for
+entries in {-1, 0, 1}), with GF(2) zeros free to
 become even integers (lift_gf2), and, for those that still do not lift,
 along their plateau (plateau_lift.py, stop 23: a lift tried at up to
 --plateau-points points 200000 flips apart).
@@ -39,9 +41,9 @@ def walk_schemes(fmt: Format, seconds: float, seed: int) -> list:
     return found
 
 
-def timed_lift(scheme, free: bool) -> tuple[bool, float]:
+def timed_lift(scheme, free: bool, signs: bool = True) -> tuple[bool, float]:
     t0 = time.perf_counter()
-    ok = lift_gf2(scheme, free=free).scheme is not None
+    ok = lift_gf2(scheme, free=free, signs=signs).scheme is not None
     return ok, time.perf_counter() - t0
 
 
@@ -65,23 +67,26 @@ def main() -> None:
     except DecompError as e:
         ap.error(str(e))
     print(f"schemes at each new best rank of one GF(2) walk, {args.seconds:g} s per seed, seeds 1..{args.seeds}")
-    print("| format | schemes | lift, same support | lift, free entries | ratio | "
-          "median s, same support | median s, free entries | of the rest, lift on the plateau | median s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| format | schemes | lift, same support | + signs by SAT | lift, free entries | ratio | "
+          "median s, same support | median s, + signs | median s, free entries | "
+          "of the rest, lift on the plateau | median s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for fmt in todo:
         schemes = [s for seed in range(1, args.seeds + 1) for s in walk_schemes(fmt, args.seconds, seed)]
         if not schemes:
-            print(f"| {fmt} | 0 | | | | | | | |", flush=True)
+            print(f"| {fmt} | 0 | | | | | | | | | |", flush=True)
             continue
-        same = [timed_lift(s, free=False) for s in schemes]
+        same = [timed_lift(s, free=False, signs=False) for s in schemes]
+        signed = [timed_lift(s, free=False) for s in schemes]
         free = [timed_lift(s, free=True) for s in schemes]
-        n_same, n_free = sum(ok for ok, _ in same), sum(ok for ok, _ in free)
+        n_same, n_signed, n_free = (sum(ok for ok, _ in x) for x in (same, signed, free))
         ratio = f"{n_free / n_same:.1f}x" if n_same else ("-" if not n_free else "only free")
         rest = [s for s, (ok, _) in zip(schemes, free) if not ok]
         plateau = [timed_plateau_lift(s, args.plateau_points, i) for i, s in enumerate(rest)]
         median_plateau = f"{statistics.median(t for _, t in plateau):.2f}" if plateau else "-"
-        print(f"| {fmt} | {len(schemes)} | {n_same} | {n_free} | {ratio} | "
-              f"{statistics.median(t for _, t in same):.3f} | {statistics.median(t for _, t in free):.3f} | "
+        print(f"| {fmt} | {len(schemes)} | {n_same} | {n_signed} | {n_free} | {ratio} | "
+              f"{statistics.median(t for _, t in same):.3f} | {statistics.median(t for _, t in signed):.3f} | "
+              f"{statistics.median(t for _, t in free):.3f} | "
               f"{sum(ok for ok, _ in plateau)} of {len(rest)} | {median_plateau} |", flush=True)
 
 

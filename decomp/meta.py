@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 
 from .core import symmetry as sym
-from .core.coefficients import store_ternary_member
+from .core.coefficients import store_ternary
 from .core.combine import direct_sum
 from .core.errors import DecompError
 from .core.formats import Format
@@ -358,7 +358,7 @@ class MetaSearch:
         if new and self.pools[_key(s.fmt)][0] is s:  # at or below the best, and not held yet
             step.stored = _status(self.catalogue.add(s), added_now)
             if self.ring in (Ring.Z, Ring.Q):  # a scheme over z may also be one over zt
-                zt = store_ternary_member(self.catalogue, s)
+                zt = store_ternary(self.catalogue, s)
                 step.ternary = zt.status if zt is not None else ""
 
     def _keep_gf2(self, step: MetaStep, s: Scheme | None, added_now=frozenset()) -> None:

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .core.coefficients import store_ternary_member
+from .core.coefficients import store_ternary
 from .core.errors import DecompError, FileFormatError
 from .core.formats import Format
 from .core.files import atomic_write_bytes
@@ -260,7 +260,7 @@ def _absorb(out: dict, best, state: SearchState, fmt, rank, ring, catalogue, sta
     if usable is None:
         return best
     if catalogue is not None and catalogue.add(s).added and ring is not Ring.GF2:
-        store_ternary_member(catalogue, s)  # a new scheme over z may also be one over zt
+        store_ternary(catalogue, s)  # a new scheme over z may also be one over zt
     if best is None or usable.rank < best.rank:
         best = usable
         state.best = scheme_to_dict(best)

@@ -2,6 +2,7 @@
 `decomp ternary`, and the flip solver over zt)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,12 +10,14 @@ import pytest
 from conftest import run_cli
 from decomp import solve
 from decomp.core import symmetry as sym
-from decomp.core.coefficients import coefficient_excess, store_ternary_member, ternary_from_catalogue, ternary_member
+from decomp.core.coefficients import coefficient_excess, store_ternary, ternary_from_catalogue, ternary_member
 from decomp.core.errors import SchemeError
-from decomp.core.io import write_json
+from decomp.core.io import read_json, write_json
 from decomp.core.lift import LiftResult
 from decomp.core.store import Catalogue
 from decomp.solvers.flip import walk as flip_walk
+
+DATA = Path(__file__).parent / "data"
 
 
 def _scheme(schemes, dims):
@@ -72,7 +75,8 @@ def test_catalogue_gains_the_zt_rank(tmp_path, alphatensor_r):
     cat.add(_scheme(alphatensor_r, (3, 4, 5)))
     row = ternary_from_catalogue(cat, _scheme(alphatensor_r, (3, 4, 5)).fmt)
     assert row["zt_before"] is None and row["zt_after"] == 47 and row["status"] == "added"
-    assert row["tried"] == [{"ring": "z", "rank": 47, "excess": coefficient_excess(_scheme(alphatensor_r, (3, 4, 5)))}]
+    assert row["tried"] == [{"ring": "z", "rank": 47, "excess": coefficient_excess(_scheme(alphatensor_r, (3, 4, 5))),
+                             "how": "signs by SAT"}]
     best = cat.best("3x4x5", "zt")
     assert best.rank == 47 and best.ring.value == "zt" and best.verify("zt").ok
     again = ternary_from_catalogue(cat, best.fmt)
@@ -85,8 +89,8 @@ def test_cli_ternary(tmp_path, capsys, alphatensor_r):
     cat.add(_scheme(alphatensor_r, (2, 2, 2)).as_ring("zt"))
     code, out, _ = run_cli(["ternary", "--results", tmp_path / "cat"], capsys)
     assert code == 0
-    assert "3x4x5: zt none -> 47 (from z 47, excess" in out and "added" in out
-    assert "2x2x2: zt 7; no stored scheme over z or q below it" in out
+    assert "3x4x5: zt none -> 47 (from z 47, signs by SAT), added" in out
+    assert "2x2x2: zt 7; no stored scheme over z, q or gf2 below it" in out
     code, out, _ = run_cli(["ternary", "3x4x5", "--results", tmp_path / "cat", "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and data["formats"] == [{"format": "3x4x5", "zt_before": 47, "zt_after": 47, "tried": [],
@@ -104,13 +108,19 @@ def test_cli_ternary_names_a_corrupt_file_and_goes_on(tmp_path, capsys, alphaten
     assert bad.read_text() == '{"garbage": 1'  # a bad file is reported, never touched
 
 
-def test_cli_ternary_reports_a_miss(tmp_path, capsys, alphatensor_r):
+def test_cli_ternary_reports_a_miss(tmp_path, capsys):
+    # a free lift of a GF(2) plateau point: entries +-2, its image mod 2 has no signs
+    s = read_json(DATA / "z_2x2x3_r11_no_signs.json")
     cat = Catalogue(tmp_path / "cat")
-    cat.add(_scheme(alphatensor_r, (3, 4, 5)))
-    code, out, _ = run_cli(["ternary", "3x4x5", "--iterations", "1", "--tries", "1",
+    cat.add(s)
+    code, out, _ = run_cli(["ternary", "2x2x3", "--iterations", "1", "--tries", "1",
                             "--results", tmp_path / "cat"], capsys)
-    assert code == 0 and "3x4x5: zt none; no change of basis reached {-1, 0, 1} from z 47 (excess" in out
-    assert cat.best_rank("3x4x5", "zt") is None
+    assert code == 0 and "2x2x3: zt none; nothing reached {-1, 0, 1}: z 11 (no signs in {-1, 0, 1} on this " \
+        "support (SAT); no change of basis found)" in " ".join(out.split())
+    assert cat.best_rank("2x2x3", "zt") is None
+    code, out, _ = run_cli(["ternary", "2x2x3", "--results", tmp_path / "cat"], capsys)
+    assert code == 0 and f"2x2x3: zt none -> 11 (from z 11, excess {coefficient_excess(s)} -> 0), added" in out
+    assert cat.best("2x2x3", "zt").verify("zt").ok
 
 
 @pytest.mark.parametrize("args, message", [
@@ -128,7 +138,7 @@ def test_flip_over_zt_changes_basis_of_a_lifted_scheme(monkeypatch, alphatensor_
     solver returns an equivalent scheme in {-1, 0, 1}."""
     real = flip_walk.lift_gf2
 
-    def lift_with_big_entries(s):
+    def lift_with_big_entries(s, **options):  # a Z lift (whatever ring asked), blown up
         res = real(s)
         return LiftResult(_blown_up(res.scheme), res.message) if res.scheme is not None else res
 
@@ -144,13 +154,13 @@ def test_a_stored_z_scheme_brings_its_ternary_member(tmp_path, alphatensor_r):
     basis reaches {-1, 0, 1} and zt holds nothing as low; never otherwise."""
     s = _scheme(alphatensor_r, (3, 4, 5))
     cat = Catalogue(tmp_path / "cat")
-    outcome = store_ternary_member(cat, s)
+    outcome = store_ternary(cat, s)
     assert outcome.status == "added" and outcome.path.parent.name == "zt"
     best = cat.best("3x4x5", "zt")
     assert best.rank == 47 and best.verify("zt").ok and coefficient_excess(best) == 0
-    assert store_ternary_member(cat, s) is None  # zt already holds a 47
-    assert store_ternary_member(cat, s.as_ring("gf2")) is None  # nothing to change over GF(2)
-    assert store_ternary_member(cat, s, iterations=1, tries=1) is None
+    assert store_ternary(cat, s) is None  # zt already holds a 47
+    assert store_ternary(cat, s.as_ring("gf2")) is None  # nothing to change over GF(2)
+    assert store_ternary(cat, s, iterations=1, tries=1) is None
     assert [e.rank for e in cat.entries("3x4x5")] == [47]
 
 
@@ -159,7 +169,7 @@ def test_cli_solve_over_z_stores_the_zt_member(tmp_path, capsys, monkeypatch, al
     z as found, and its member in {-1, 0, 1} over zt."""
     real = flip_walk.lift_gf2
 
-    def lift_with_big_entries(s):
+    def lift_with_big_entries(s, **options):  # a Z lift (whatever ring asked), blown up
         res = real(s)
         return LiftResult(_blown_up(res.scheme), res.message) if res.scheme is not None else res
 

@@ -11,8 +11,8 @@ from decomp.core.io import read_json, write_json
 from decomp.core.rings import Ring
 from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
-from decomp.solvers.sat.reduce import (flattening_ranks, greedy_subset, reduce_scheme, replace_terms, residual,
-                                       span_coordinates)
+from decomp.solvers.sat.reduce import (factor_columns, flattening_ranks, greedy_subset, reduce_scheme, replace_terms,
+                                       residual, span_coordinates)
 
 
 def naive(fmt, ring="z"):
@@ -71,6 +71,8 @@ def test_greedy_subsets_are_distinct_terms():
     s = naive("3x3x3", ring="gf2")
     t = greedy_subset(s, 6, np.random.default_rng(1))
     assert len(set(t)) == 6 and all(0 <= x < 27 for x in t)
+    # the columns kept by the caller give the same draw as computed afresh
+    assert greedy_subset(s, 6, np.random.default_rng(1), factor_columns(s)) == t
 
 
 def test_cli_reduce_lifts_back_to_z_and_stores(tmp_path, capsys):

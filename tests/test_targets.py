@@ -33,8 +33,12 @@ def test_complex_rank3_by_sat_and_als_rank2_impossible():
 
 def test_poly3_rank5_over_q_by_als():
     """Evaluation-interpolation: U and V must sit at 5 distinct rational
-    points, W is the inverse Vandermonde (sixths); found exactly, not rounded."""
-    res = solve(parse_target("poly:3"), 5, method="als", ring="q", seed=1, restarts=5)
+    points, W is the inverse Vandermonde (sixths); found exactly, not rounded.
+    Seed 1 finds it at the first restart here; the run stops at the first
+    exact scheme, so the spare restarts cost nothing unless a CI machine's
+    floating point (BLAS threads under load) sends that one astray: once in
+    a loaded CI run all of 5 missed."""
+    res = solve(parse_target("poly:3"), 5, method="als", ring="q", seed=1, restarts=30)
     assert res.success and res.scheme.rank == 5 and res.scheme.verify().ok
     assert res.scheme.ring.value == "q" and res.extra["exact"] >= 1
 

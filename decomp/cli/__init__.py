@@ -1,6 +1,6 @@
 """The `decomp` command line: parses arguments and calls the library.
 
-One module per theme of commands (schemes, solve, reduce, train, tables, code,
+One module per theme of commands (schemes, solve, reduce, lift, train, tables, code,
 graph, demo); each registers its commands on the app in common.py."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import typer
 from ..core.errors import DecompError, MissingDependencyError
 # Imported for their commands, in the order `decomp --help` lists them.
 from . import schemes  # noqa: F401  isort: skip
-from . import solve, reduce, train, tables, code, graph, demo  # noqa: F401  isort: skip
+from . import solve, reduce, lift, train, tables, code, graph, demo  # noqa: F401  isort: skip
 from .common import app, err
 
 

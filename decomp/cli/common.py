@@ -15,7 +15,9 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from ..core.coefficients import store_ternary
 from ..core.errors import DecompError
+from ..core.io import write_json
 from ..core.rings import Ring
 from ..core.store import Catalogue, default_root
 from ..solvers.api import METHODS
@@ -81,6 +83,31 @@ def int_list(text: str, what: str) -> list[int]:
     if not values or min(values) < 1:
         raise DecompError(f"{what} must be positive integers, got {text!r}")
     return values
+
+
+def keep_found(found, store: bool, results: Optional[Path], out: Optional[Path]):
+    """A scheme a command made from a file (reduce, lift): added to the
+    catalogue when asked (over zt too when it reaches {-1, 0, 1} and lowers
+    the zt rank) and written to --out. Returns the two AddOutcomes or None.
+    File targets are not kept, as solve keeps none."""
+    stored = zt = None
+    if store and getattr(found.fmt, "kind", None) != "file":
+        cat = catalogue(results)
+        stored = cat.add(found)
+        zt = store_ternary(cat, found) if stored.status == "added" else None
+    if out is not None:
+        write_json(found, out)
+    return stored, zt
+
+
+def print_kept(stored, zt, out: Optional[Path]) -> None:
+    """What keep_found did, one line each."""
+    if stored:
+        console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))
+    if zt:
+        console.print(f"catalogue over zt: {zt.status}" + (f" ({zt.path})" if zt.path else ""))
+    if out is not None:
+        console.print(f"wrote {out}")
 
 
 def print_skipped(errors) -> None:

@@ -9,12 +9,12 @@ from typing import Optional
 
 import typer
 
-from ..core.coefficients import store_ternary_member
 from ..core.errors import DecompError
-from ..core.io import read_json, write_json
+from ..core.io import read_json
 from ..core.rings import Ring
 from ..solvers.api import checked_seed, spawned_seed
-from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, int_list, term_interrupts
+from .common import (JsonOpt, ResultsOpt, RingName, app, console, emit_json, int_list, keep_found, print_kept,
+                     term_interrupts)
 
 
 def _plateau_mover(flips: int, seed: int):
@@ -70,13 +70,7 @@ def reduce(
     if best.rank < s.rank:
         found = best.with_factors(*best.factors, method="sat-reduce", seed=seed,
                                   reduced_from=f"{s.fmt} rank {s.rank} over {s.ring.value}")
-    stored = zt = None
-    if found is not None and store and getattr(found.fmt, "kind", None) != "file":  # as solve: file targets aren't kept
-        cat = catalogue(results)
-        stored = cat.add(found)
-        zt = store_ternary_member(cat, found) if stored.status == "added" else None
-    if found is not None and out is not None:
-        write_json(found, out)
+    stored, zt = keep_found(found, store, results, out) if found is not None else (None, None)
     seconds = time.monotonic() - t0
     if json_out:
         emit_json({"format": str(s.fmt), "ring": over.value, "seed": seed, "rank_before": s.rank,
@@ -95,10 +89,5 @@ def reduce(
     steps = ", ".join(f"k={k} -> {r}" for k, r in stats.reductions)
     console.print(f"[green]{s.fmt} rank {s.rank} -> {found.rank} over {over.value}[/green] ({steps}; {tried})")
     console.print(f"{found.fmt} rank {found.rank} over {found.ring.value}: {found.verify()}")
-    if stored:
-        console.print(f"catalogue: {stored.status}" + (f" ({stored.path})" if stored.path else ""))
-    if zt:
-        console.print(f"catalogue over zt: {zt.status}" + (f" ({zt.path})" if zt.path else ""))
-    if out is not None:
-        console.print(f"wrote {out}")
+    print_kept(stored, zt, out)
     return 0

@@ -192,8 +192,9 @@ def ternary(
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
-    """Bring stored schemes over Z to entries in {-1, 0, 1} by a change of
-    basis and store them over zt, where that lowers the zt rank."""
+    """Bring stored schemes to entries in {-1, 0, 1} and store them over zt,
+    where that lowers the zt rank: over z by a change of basis, else (and
+    over gf2) by signs on the support, which SAT finds or rules out."""
     from ..core.coefficients import ternary_from_catalogue
     from ..meta import parse_family
 
@@ -211,13 +212,14 @@ def ternary(
         print_skipped(row["skipped"])
         before = "none" if row["zt_before"] is None else row["zt_before"]
         if row["status"] == "nothing lower":
-            console.print(f"{row['format']}: zt {before}; no stored scheme over z or q below it")
+            console.print(f"{row['format']}: zt {before}; no stored scheme over z, q or gf2 below it")
         elif row["status"] == "not reached":
-            tried = ", ".join(f"{t['ring']} {t['rank']} (excess {t['excess']})" for t in row["tried"])
-            console.print(f"{row['format']}: zt {before}; no change of basis reached {{-1, 0, 1}} from {tried}")
+            tried = "; ".join(f"{t['ring']} {t['rank']} ({t['how']})" for t in row["tried"])
+            console.print(f"{row['format']}: zt {before}; nothing reached {{-1, 0, 1}}: {tried}")
         else:
             src = row["tried"][-1]
-            how = f"excess {src['excess']} -> 0" if src["excess"] else "already in {-1, 0, 1}"
+            how = "signs by SAT" if src["how"] != "change of basis" else \
+                f"excess {src['excess']} -> 0" if src["excess"] else "already in {-1, 0, 1}"
             console.print(f"{row['format']}: zt {before} -> {row['zt_after']} "
                           f"(from {src['ring']} {src['rank']}, {how}), {row['status']}")
     return 0

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from ..core.coefficients import store_ternary_member
+from ..core.coefficients import store_ternary
 from ..core.errors import DecompError
 from ..core.formats import Format
 from ..core.io import scheme_to_dict, write_json
@@ -97,7 +97,7 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
         stored = cat.add(res.scheme)
         if stored.status == "duplicate" and stored.path in keeper.added:
             stored = replace(stored, status="added")
-        zt = store_ternary_member(cat, res.scheme) if stored.status == "added" else None
+        zt = store_ternary(cat, res.scheme) if stored.status == "added" else None
     return res, stored, zt
 
 

@@ -29,8 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .coefficients import first_member
+from .errors import DecompError
+from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
+from .sign_lift import lift_signs
 
 MAX_BITS = 24
 # The free lift: steps per try, tries (sign choices), and the largest
@@ -141,27 +145,49 @@ def _solve_gf2(J: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
     return x
 
 
-def lift_gf2(s: Scheme, max_bits: int = MAX_BITS, free: bool = True) -> LiftResult:
+def lift_gf2(s: Scheme, max_bits: int = MAX_BITS, free: bool = True, ring=Ring.Z, signs: bool = True) -> LiftResult:
     """Try to turn a GF(2) scheme into a Z scheme: with the same support
-    first, then (free=True) letting GF(2) zeros become even integers."""
+    first (Hensel, then, signs=True, signs in {-1, 1} by SAT: sign_lift.py),
+    then (free=True) letting GF(2) zeros become even integers. ring="zt"
+    asks for entries in {-1, 0, 1}: those signs, else a Z lift that a
+    change of basis takes there."""
+    ring = Ring.parse(ring)
+    if ring not in (Ring.Z, Ring.ZT):
+        raise DecompError(f"a GF(2) scheme lifts to z or zt, not {ring.value}")
     if s.ring is not Ring.GF2:
         s = s.as_ring(Ring.GF2)
     if not s.verify().ok:
         return LiftResult(None, "not a valid GF(2) scheme")
-    same = _lift_support(s, max_bits)
-    if same.scheme is not None or not free:
-        return same
-    equations = s.fmt.shape[0] * s.fmt.shape[1] * s.fmt.shape[2]
-    cells = equations * (s.rank * sum(s.fmt.shape) + equations)
-    if cells > FREE_MAX_CELLS:
-        return LiftResult(None, f"{same.message}; too large to lift with free entries")
-    other = _lift_free(s)
-    if other.scheme is not None:
-        return other
-    return LiftResult(None, f"{same.message}; with free entries: {other.message}")
+    same, signs_possible = _lift_support(s, max_bits)
+    if same.scheme is not None and (ring is Ring.Z or same.scheme.verify(Ring.ZT).ok):
+        return LiftResult(same.scheme.as_ring(ring), same.message)
+    messages = same.message
+    if signs and signs_possible:  # Hensel follows one solution mod 4; SAT asks all sign choices at once
+        signed, how = lift_signs(s)
+        if signed is not None:
+            return LiftResult(signed.as_ring(ring), how)
+        messages += f"; {how}"
+    found = same.scheme
+    if found is None and free:
+        equations = s.fmt.shape[0] * s.fmt.shape[1] * s.fmt.shape[2]
+        cells = equations * (s.rank * sum(s.fmt.shape) + equations)
+        if cells > FREE_MAX_CELLS:
+            messages += "; too large to lift with free entries"
+        else:
+            other = _lift_free(s)
+            found = other.scheme
+            messages = other.message if found is not None else f"{messages}; with free entries: {other.message}"
+    if found is None or ring is Ring.Z:
+        return LiftResult(found, messages)
+    member = first_member(found) if isinstance(s.fmt, Format) else None
+    if member is None:
+        return LiftResult(None, f"{messages}; its lift leaves {{-1, 0, 1}} and no change of basis found returns")
+    return LiftResult(member, f"{messages}; a change of basis took its lift to {{-1, 0, 1}}")
 
 
-def _lift_support(s: Scheme, max_bits: int) -> LiftResult:
+def _lift_support(s: Scheme, max_bits: int) -> tuple[LiftResult, bool]:
+    """Hensel lifting on the support; also whether signs could still exist
+    (False when already mod 4 nothing solves: signs +-1 are 1 + 2 delta)."""
     pos = _support(s)
     vals = [np.ones(len(p), dtype=np.int64) for p in pos]
     eqs, J = _jacobian(pos, s)
@@ -171,19 +197,19 @@ def _lift_support(s: Scheme, max_bits: int) -> LiftResult:
         mats = _dense(pos, vals, s)
         candidate = _candidate(s, mats, 1 << k)
         if candidate is not None:
-            return LiftResult(candidate, f"lifted to Z after {k - 1} Hensel step(s)")
+            return LiftResult(candidate, f"lifted to Z after {k - 1} Hensel step(s)"), True
         F = _residual(mats, s, modulus).ravel()
         if np.any(F % (1 << k)):
-            return LiftResult(None, "internal: residual not divisible")  # cannot happen
+            return LiftResult(None, "internal: residual not divisible"), True  # cannot happen
         rhs = ((-(F // (1 << k))) % 2)[eqs].astype(np.uint8)
         if np.any(F[np.setdiff1d(np.arange(F.size), eqs)] % modulus):
-            return LiftResult(None, "does not lift: an untouched tensor entry is odd")
+            return LiftResult(None, "does not lift: an untouched tensor entry is odd"), k > 1
         delta = _solve_gf2(J, rhs)
         if delta is None:
-            return LiftResult(None, f"does not lift to Z: no solution mod 2^{k + 1} with this support")
+            return LiftResult(None, f"does not lift to Z: no solution mod 2^{k + 1} with this support"), k > 1
         parts = np.split(delta, np.cumsum(sizes)[:-1])
         vals = [(v + (1 << k) * d) % modulus for v, d in zip(vals, parts)]
-    return LiftResult(None, f"no small integer lift within 2^{max_bits}")
+    return LiftResult(None, f"no small integer lift within 2^{max_bits}"), True
 
 
 def _candidate(s: Scheme, mats, modulus: int) -> Scheme | None:

@@ -49,13 +49,14 @@ class PlateauWalk:
 
 
 def lift_on_plateau(s: Scheme, rng, points: int, flips: int = FLIPS_PER_POINT, deadline: float | None = None,
-                    stop=None, first: LiftResult | None = None) -> tuple[LiftResult, Scheme, int]:
+                    stop=None, first: LiftResult | None = None, ring=Ring.Z) -> tuple[LiftResult, Scheme, int]:
     """Lift s, else walk its plateau and try to lift every `flips` flips, at
     most `points` times, until the deadline (monotonic) or stop.is_set().
-    first: the result of lifting s when the caller tried already. Returns
+    first: the result of lifting s when the caller tried already. ring: z,
+    or zt for entries in {-1, 0, 1} (lift_gf2). Returns
     the lift result, the GF(2) scheme it came from (s when none lifted) and
     the flips made. rng: a kernel generator state."""
-    res = first if first is not None else lift_gf2(s)
+    res = first if first is not None else lift_gf2(s, ring=ring)
     if res.scheme is not None or points <= 0:
         return res, s, 0
     walk = PlateauWalk(s, rng)
@@ -65,7 +66,7 @@ def lift_on_plateau(s: Scheme, rng, points: int, flips: int = FLIPS_PER_POINT, d
             break
         point = walk.next_point(flips)
         tried += 1
-        lifted = lift_gf2(point)
+        lifted = lift_gf2(point, ring=ring)
         if lifted.scheme is not None:
             flipped = int(walk.counters[0])
             return LiftResult(lifted.scheme, f"{lifted.message} at plateau point {tried} ({flipped} flips on)"), \

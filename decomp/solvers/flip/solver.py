@@ -136,7 +136,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
                  (0 if searches[w] == "adaptive" else WALK_RESTART),
                  symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
                  adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring,
-                 lift_points=lift_points if lift else 0)
+                 lift_points=lift_points if lift else 0,
+                 lift_ring="zt" if problem.ring is Ring.ZT else "z")
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:
@@ -176,10 +177,11 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         if lifted is None and best["rank"] > problem.rank:
             # The walker lifts at the target only; a run that ends above it
             # still returns its best scheme over Z when that one lifts.
-            res = lift_gf2(walked)
+            res = lift_gf2(walked, ring=Ring.ZT if problem.ring is Ring.ZT else Ring.Z)
             extra["lift"] = f"best rank {best['rank']} (above the target): {res.message}"
             lifted = None if res.scheme is None else res.scheme.factors
         if lifted is not None:
+            # over zt the lift has entries in {-1, 0, 1} already (lift_gf2 with ring zt)
             scheme = Scheme(fmt, *lifted, ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
             message += "; lifted to Z"
         else:

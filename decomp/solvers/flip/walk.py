@@ -74,9 +74,10 @@ def ternary_start(fmt: Format, start) -> Scheme:
         return Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z)
     s = _given_start(fmt, start)
     if s.ring is Ring.GF2:
-        lifted = lift_gf2(s.require_valid())
+        lifted = lift_gf2(s.require_valid(), ring=Ring.ZT)
         if lifted.scheme is None:
-            raise DecompError(f"a ternary walk starts over Z, and the GF(2) start scheme does not lift: "
+            raise DecompError(f"a ternary walk starts over Z, and the GF(2) start scheme does not lift to "
+                              f"{{-1, 0, 1}}: "
                               f"{lifted.message}")
         s = lifted.scheme
     elif s.ring is Ring.Q:
@@ -119,7 +120,7 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
            lift, stop, reports=None, index=0, restart_flips=0, symmetry="none", parts=None, fixed_terms=None,
-           adaptive=None, walk_ring="gf2", lift_points=0):
+           adaptive=None, walk_ring="gf2", lift_points=0, lift_ring="z"):
     """One walk until the target rank, the deadline, max_flips or `stop`.
 
     restart_flips: start afresh from the start point after this many flips
@@ -133,7 +134,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     symmetry='cyclic' walks over cyclic-symmetric schemes (cyclic.py).
     adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
     walk_ring="zt" walks over Z (ternary.py): its schemes need no lift.
-    deadline: monotonic time to stop at. reports: anything with put(dict)
+    lift_ring: what a GF(2) walk lifts to, z or zt (signs only, or a change
+    of basis of a Z lift). deadline: monotonic time to stop at. reports: anything with put(dict)
     (a process queue), given when someone listens: it receives the walk's
     counters now and then, and the bits of every new best ("F").
 
@@ -184,11 +186,11 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                     LiftResult(None, "the ternary walk's scheme does not verify over Z")
             else:
                 reached = from_bits(bits, state.best_rank, fmt, {})
-                res = lift_gf2(reached)
+                res = lift_gf2(reached, ring=lift_ring)
                 # not on cyclic walks: a plateau walk would leave the symmetric schemes
                 if res.scheme is None and lift_points and symmetry == "none":
                     res, point, flips = lift_on_plateau(reached, rng, lift_points, deadline=deadline, stop=stop,
-                                                        first=res)
+                                                        first=res, ring=lift_ring)
                     counters[0] += flips  # the plateau's flips count as the walk's
                     if res.scheme is not None:
                         bits = to_bits(point, point.rank)  # the plateau point that lifted

@@ -124,10 +124,17 @@ def residual(s: Scheme, terms) -> np.ndarray:
     return np.einsum("ar,br,cr->abc", s.U[:, t], s.V[:, t], s.W[:, t]) % 2
 
 
-def greedy_subset(s: Scheme, k: int, rng: np.random.Generator) -> list[int]:
+def factor_columns(s: Scheme) -> list[list[int]]:
+    """Each term's three factors as bit-ints mod 2 (what greedy_subset
+    compares), per factor: computed once per scheme, not per draw."""
+    return [[_bits(F[:, r]) for r in range(s.rank)] for F in (s.U % 2, s.V % 2, s.W % 2)]
+
+
+def greedy_subset(s: Scheme, k: int, rng: np.random.Generator, cols: list | None = None) -> list[int]:
     """k terms from a random first one, each next term the one whose factors
-    add least to the spans of the subset's factors (ties at random)."""
-    cols = [[_bits(F[:, r]) for r in range(s.rank)] for F in (s.U % 2, s.V % 2, s.W % 2)]
+    add least to the spans of the subset's factors (ties at random).
+    cols: factor_columns(s) when the caller keeps it."""
+    cols = factor_columns(s) if cols is None else cols
     chosen = [int(rng.integers(s.rank))]
     spans = [dict() for _ in range(3)]
     for m in range(3):
@@ -210,11 +217,13 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
     ks = sorted({int(k) for k in ks})
     rng = np.random.default_rng(seed)
     stats, tried, stale, turn, at_point = ReduceStats(), set(), 0, 0, 0
+    cols = factor_columns(G)  # renewed whenever G changes
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline and (stale < patience or move is not None):
             if move is not None and (at_point >= per_point or stale >= patience):
                 G, tried, stale, at_point = move(G).require_valid(Ring.GF2), set(), 0, 0
+                cols = factor_columns(G)
                 stats.points += 1
                 if G.rank < best.rank:  # the flips reduced on their own
                     best = G
@@ -226,7 +235,7 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             if not 2 <= k <= G.rank:
                 stale += 1
                 continue
-            terms = greedy_subset(G, k, rng)
+            terms = greedy_subset(G, k, rng, cols)
             if frozenset(terms) in tried:
                 stale += 1
                 continue
@@ -237,6 +246,7 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             new = replace_terms(G, terms, conflicts, stats, accept, solutions)
             if new is not None:
                 best, G, tried = new, new.as_ring(Ring.GF2), set()
+                cols = factor_columns(G)
                 stats.reductions.append((k, best.rank))
                 if on_reduce is not None:
                     on_reduce(best)

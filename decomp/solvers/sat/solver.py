@@ -178,7 +178,7 @@ def _found(problem: Problem, factors, solver: str, lift: bool, extra: dict) -> S
     scheme = Scheme(problem.fmt, *factors, ring=Ring.GF2, provenance=prov)
     message = f"found rank {scheme.rank} over gf2 with {solver}"
     if lift:
-        lifted = lift_gf2(scheme)
+        lifted = lift_gf2(scheme, ring=Ring.ZT if problem.ring is Ring.ZT else Ring.Z)
         extra["lift"] = lifted.message
         if lifted.scheme is None:
             return SolveResult(False, "not_found", message + f"; {lifted.message}", None, scheme.rank,
