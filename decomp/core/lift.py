@@ -314,6 +314,11 @@ def _lift_free(s: Scheme, max_bits: int = FREE_BITS, tries: int = FREE_TRIES, se
             else:  # keep -1 at -1
                 prefer = (flat == half - 1).astype(np.int64)
             delta = reduced.solve(((-(F // half)) % 2)[eqs], prefer)
+            if delta is None and k == 1:
+                # x = s + 2 delta for every integer x = s mod 2, and F(x) = F(s) + 2 J delta
+                # mod 4: a linear system mod 2 that no choice can change. Proved; stop.
+                return LiftResult(None, "no lift to Z exists: none mod 4 with every entry free (a linear "
+                                        "system mod 2 without solution)")
             if delta is None:
                 message = f"no solution mod 2^{k + 1}"
                 break
