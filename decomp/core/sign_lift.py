@@ -29,14 +29,17 @@ from .scheme import Scheme
 
 SAT_SOLVER = "cadical153"
 # Conflicts before a sign question is given up: 4x4x5 and 3x5x5 schemes at
-# their best ranks are decided in under 2 s (a few thousand conflicts); the
-# budget bounds what a large format could cost inside a walk.
+# their best ranks are decided within 10,000 conflicts (under 2 s, most of it
+# building the CNF); the budget bounds what a large format could cost inside
+# a walk.
 CONFLICTS = 1_000_000
 
 
 def _products(s: Scheme):
-    """Per tensor position (flat index): the support entries (variable
-    indices of U, V, W) of every product that touches it."""
+    """The support positions per factor, the number of support entries
+    (variables 1..n: U's entries, then V's, then W's), per term and factor
+    its (row, variable index) pairs, and per touched tensor position (flat
+    index) the variable indices (u, v, w) of every product there."""
     shape = s.fmt.shape
     pos = [np.argwhere(np.asarray(m) % 2 == 1) for m in s.factors]
     offsets = np.cumsum([0] + [len(p) for p in pos])
