@@ -134,10 +134,11 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     symmetry='cyclic' walks over cyclic-symmetric schemes (cyclic.py).
     adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
     walk_ring="zt" walks over Z (ternary.py): its schemes need no lift.
-    lift_ring: what a GF(2) walk lifts to, z or zt (signs only, or a change
-    of basis of a Z lift). deadline: monotonic time to stop at. reports: anything with put(dict)
-    (a process queue), given when someone listens: it receives the walk's
-    counters now and then, and the bits of every new best ("F").
+    lift_ring: what a GF(2) walk lifts to, z or zt (signs by SAT, or a
+    change of basis of a Z lift: lift_gf2). deadline: monotonic time to
+    stop at. reports: anything with put(dict) (a process queue), given when
+    someone listens: it receives the walk's counters now and then, and the
+    bits of every new best ("F").
 
     Returns a dict with the best GF(2) scheme's arrays over all attempts, its
     rank, the lifted Z scheme (if asked and it lifts), counters and history.
