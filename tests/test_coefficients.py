@@ -182,3 +182,14 @@ def test_cli_solve_over_z_stores_the_zt_member(tmp_path, capsys, monkeypatch, al
     assert code == 0 and "catalogue over zt (a change of basis to {-1, 0, 1}): added" in out.replace("\n", "")
     z, zt = cat.best("2x2x3", "z"), cat.best("2x2x3", "zt")
     assert z.rank == zt.rank == 11 and coefficient_excess(z) > 0 and zt.verify("zt").ok
+
+
+def test_ternary_of_keeps_a_scheme_already_in_range(alphatensor_r):
+    """A Z scheme with entries in {-1, 0, 1} is itself the answer (not a
+    signed variant of its image mod 2)."""
+    from decomp.core.coefficients import ternary_of
+
+    s = _scheme(alphatensor_r, (2, 2, 2))
+    found, how = ternary_of(s)
+    assert how == "already in {-1, 0, 1}" and found.ring.value == "zt"
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(found.factors, s.factors))

@@ -218,8 +218,7 @@ def ternary(
             console.print(f"{row['format']}: zt {before}; nothing reached {{-1, 0, 1}}: {tried}")
         else:
             src = row["tried"][-1]
-            how = "signs by SAT" if src["how"] != "change of basis" else \
-                f"excess {src['excess']} -> 0" if src["excess"] else "already in {-1, 0, 1}"
+            how = f"excess {src['excess']} -> 0" if src["how"] == "change of basis" else src["how"]
             console.print(f"{row['format']}: zt {before} -> {row['zt_after']} "
                           f"(from {src['ring']} {src['rank']}, {how}), {row['status']}")
     return 0

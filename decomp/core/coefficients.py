@@ -138,6 +138,9 @@ def ternary_of(s: Scheme, iterations: int = 50_000, tries: int = 3) -> tuple[Sch
             s = s.as_ring(Ring.Z)
         except SchemeError:
             return None, "fractional coefficients"
+    if s.ring is not Ring.GF2 and coefficient_excess(s) == 0:  # itself, not a signed variant of its image
+        same = s.with_factors(*s.factors, ring=Ring.ZT)
+        return (same, "already in {-1, 0, 1}") if same.verify(Ring.ZT).ok else (None, "not valid over zt")
     signed, how = lift_signs(s.as_ring(Ring.GF2))
     if signed is not None:
         return signed, "signs by SAT"
