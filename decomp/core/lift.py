@@ -35,6 +35,7 @@ from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
 from .sign_lift import lift_signs
+from .support import support_positions, support_products
 
 MAX_BITS = 24
 # The free lift: steps per try, tries (sign choices), and the largest
@@ -49,11 +50,6 @@ FREE_MAX_CELLS = 200_000_000
 class LiftResult:
     scheme: Scheme | None  # verified over Z, or None
     message: str
-
-
-def _support(s: Scheme):
-    pos = [np.argwhere(np.asarray(m) % 2 == 1) for m in s.factors]
-    return pos
 
 
 def _dense(pos, vals, s: Scheme) -> list[np.ndarray]:
@@ -81,27 +77,13 @@ def _jacobian(pos, s: Scheme):
     """Rows: tensor positions touched by some product; columns: unknowns.
     Returns the equation index array (flat tensor positions) and a dense 0/1
     uint8 matrix (mod 2 the Jacobian only depends on the support)."""
-    shape = s.fmt.shape
-    nU, nV, nW = (len(p) for p in pos)
-    cols_by_r = [[[] for _ in range(s.rank)] for _ in range(3)]
-    for mode in range(3):
-        for col, (row, r) in enumerate(pos[mode]):
-            cols_by_r[mode][r].append((row, col))
-    offsets = (0, nU, nU + nV)
-    entries = {}
-    for r in range(s.rank):
-        us, vs, ws = cols_by_r[0][r], cols_by_r[1][r], cols_by_r[2][r]
-        for a, cu in us:
-            for b, cv in vs:
-                for c, cw in ws:
-                    flat = (a * shape[1] + b) * shape[2] + c
-                    row = entries.setdefault(flat, [])
-                    row.extend((offsets[0] + cu, offsets[1] + cv, offsets[2] + cw))
-    eqs = np.array(sorted(entries), dtype=np.int64)
-    J = np.zeros((len(eqs), nU + nV + nW), dtype=np.uint8)
+    touching, _ = support_products(s, pos)
+    eqs = np.array(sorted(touching), dtype=np.int64)
+    J = np.zeros((len(eqs), sum(len(p) for p in pos)), dtype=np.uint8)
     for i, flat in enumerate(eqs):
-        for col in entries[flat]:
-            J[i, col] ^= 1
+        for product in touching[flat]:
+            for col in product:
+                J[i, col] ^= 1
     return eqs, J
 
 
@@ -188,7 +170,7 @@ def lift_gf2(s: Scheme, max_bits: int = MAX_BITS, free: bool = True, ring=Ring.Z
 def _lift_support(s: Scheme, max_bits: int) -> tuple[LiftResult, bool]:
     """Hensel lifting on the support; also whether signs could still exist
     (False when already mod 4 nothing solves: signs +-1 are 1 + 2 delta)."""
-    pos = _support(s)
+    pos = support_positions(s)
     vals = [np.ones(len(p), dtype=np.int64) for p in pos]
     eqs, J = _jacobian(pos, s)
     sizes = [len(p) for p in pos]

@@ -26,6 +26,7 @@ from pysat.solvers import Solver
 
 from .rings import Ring
 from .scheme import Scheme
+from .support import support_positions, support_products
 
 SAT_SOLVER = "cadical153"
 # Conflicts before a sign question is given up: 4x4x5 and 3x5x5 schemes at
@@ -33,27 +34,6 @@ SAT_SOLVER = "cadical153"
 # building the CNF); the budget bounds what a large format could cost inside
 # a walk.
 CONFLICTS = 1_000_000
-
-
-def _products(s: Scheme):
-    """The support positions per factor, the number of support entries
-    (variables 1..n: U's entries, then V's, then W's), per term and factor
-    its (row, variable index) pairs, and per touched tensor position (flat
-    index) the variable indices (u, v, w) of every product there."""
-    shape = s.fmt.shape
-    pos = [np.argwhere(np.asarray(m) % 2 == 1) for m in s.factors]
-    offsets = np.cumsum([0] + [len(p) for p in pos])
-    by_term = [[[] for _ in range(s.rank)] for _ in range(3)]
-    for mode in range(3):
-        for i, (row, r) in enumerate(pos[mode]):
-            by_term[mode][r].append((int(row), int(offsets[mode] + i)))
-    touching: dict[int, list[tuple[int, int, int]]] = {}
-    for r in range(s.rank):
-        for a, va in by_term[0][r]:
-            for b, vb in by_term[1][r]:
-                for c, vc in by_term[2][r]:
-                    touching.setdefault((a * shape[1] + b) * shape[2] + c, []).append((va, vb, vc))
-    return pos, int(offsets[-1]), by_term, touching
 
 
 def _xor(pool: IDPool, clauses: list, x: int, y: int, cache: dict) -> int:
@@ -70,7 +50,9 @@ def sign_clauses(s: Scheme):
     """CNF whose models are the sign choices making s exact over Z, or None
     when a tensor entry rules every choice out by counting alone. Returns
     (clauses, pool, support positions, number of support variables)."""
-    pos, nvars, by_term, touching = _products(s)
+    pos = support_positions(s)
+    nvars = sum(len(p) for p in pos)
+    touching, by_term = support_products(s, pos)
     pool = IDPool(start_from=nvars + 1)
     clauses: list[list[int]] = []
     for r in range(s.rank):  # the two sign symmetries of each term
