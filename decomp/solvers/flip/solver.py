@@ -122,6 +122,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     lift_points = _count("lift_points", lift_points)
     if restart_flips is not None:
         restart_flips = _count("restart_flips", restart_flips)
+    lift_ring = Ring.ZT if problem.ring is Ring.ZT else Ring.Z  # what a GF(2) walk's scheme is lifted to
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
     if ternary:
         extra_prov["walk_ring"] = walk_ring
@@ -137,7 +138,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
                  symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
                  adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring,
                  lift_points=lift_points if lift else 0,
-                 lift_ring="zt" if problem.ring is Ring.ZT else "z")
+                 lift_ring=lift_ring)
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:
@@ -177,7 +178,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         if lifted is None and best["rank"] > problem.rank:
             # The walker lifts at the target only; a run that ends above it
             # still returns its best scheme over Z when that one lifts.
-            res = lift_gf2(walked, ring=Ring.ZT if problem.ring is Ring.ZT else Ring.Z)
+            res = lift_gf2(walked, ring=lift_ring)
             extra["lift"] = f"best rank {best['rank']} (above the target): {res.message}"
             lifted = None if res.scheme is None else res.scheme.factors
         if lifted is not None:

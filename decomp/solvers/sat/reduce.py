@@ -217,13 +217,12 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
     ks = sorted({int(k) for k in ks})
     rng = np.random.default_rng(seed)
     stats, tried, stale, turn, at_point = ReduceStats(), set(), 0, 0, 0
-    cols = factor_columns(G)  # renewed whenever G changes
+    cols = (None, None)  # (the scheme, its factor_columns), kept while G stays
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline and (stale < patience or move is not None):
             if move is not None and (at_point >= per_point or stale >= patience):
                 G, tried, stale, at_point = move(G).require_valid(Ring.GF2), set(), 0, 0
-                cols = factor_columns(G)
                 stats.points += 1
                 if G.rank < best.rank:  # the flips reduced on their own
                     best = G
@@ -235,7 +234,9 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             if not 2 <= k <= G.rank:
                 stale += 1
                 continue
-            terms = greedy_subset(G, k, rng, cols)
+            if cols[0] is not G:  # G moved or was reduced: its factor columns anew
+                cols = (G, factor_columns(G))
+            terms = greedy_subset(G, k, rng, cols[1])
             if frozenset(terms) in tried:
                 stale += 1
                 continue
@@ -246,7 +247,6 @@ def reduce_scheme(s: Scheme, ks=(3, 4, 5, 6), seconds: float = 60.0, seed: int |
             new = replace_terms(G, terms, conflicts, stats, accept, solutions)
             if new is not None:
                 best, G, tried = new, new.as_ring(Ring.GF2), set()
-                cols = factor_columns(G)
                 stats.reductions.append((k, best.rank))
                 if on_reduce is not None:
                     on_reduce(best)
