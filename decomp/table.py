@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 from .core.formats import Format
+from .core.credit import FOUND_COLUMNS, credit_of
 from .core.errors import DecompError
 from .core.files import atomic_write_bytes
 from .core.io import read_json
@@ -16,12 +17,8 @@ from .core.records import best_known
 from .core.rings import Ring, implies
 from .core.store import Catalogue
 
-# Schemes our solvers found, one column each; "import" holds schemes from
-# elsewhere (AlphaTensor, Perminov, Kauers, AlphaEvolve), kept apart so the
-# table says what decomp reached by itself; "combined" is the combination DP
+# Method columns: core/credit.py; "combined" also holds the combination DP
 # over every stored scheme, imports included.
-FOUND_COLUMNS = ("als", "sat", "flip", "rl")
-METHOD_COLUMNS = (*FOUND_COLUMNS, "combined", "import")
 RINGS = ("zt", "z", "q", "gf2")
 
 
@@ -67,6 +64,15 @@ def _usable(stored: Ring, wanted: Ring, scheme=None) -> bool:
     return False
 
 
+def _start_counts(provenance: dict, ring: Ring) -> bool:
+    """Whether a scheme's start (when it had one) counts over `ring`: a Z
+    lift of a GF(2) start at the same rank is a find over Z, not over GF(2)."""
+    try:
+        return _usable(Ring.parse(provenance.get("start_ring") or ring.value), ring)
+    except (DecompError, ValueError):  # a ring name we do not know: the start is not ours to count
+        return False
+
+
 def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max_dim: int | None = None) -> list[Row]:
     """One row per format with a stored scheme usable over `ring` (and per
     format of `combined`, a {dims: rank} map from the combination DP)."""
@@ -90,8 +96,7 @@ def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max
                 continue
             if not _usable(e.ring, ring, s):
                 continue
-            method = str(s.provenance.get("method") or "import")
-            method = method if method in METHOD_COLUMNS else "import"
+            method = credit_of(s.provenance, s.rank, _start_counts(s.provenance, ring))
             if method not in ours or s.rank < ours[method]:
                 ours[method] = s.rank
                 if method in FOUND_COLUMNS and s.rank == min(v for k, v in ours.items() if k in FOUND_COLUMNS):

@@ -68,7 +68,8 @@ def combine(
 
 
 def print_rows(rows) -> None:
-    from ..table import HEADER, METHOD_COLUMNS, cells
+    from ..core.credit import METHOD_COLUMNS
+    from ..table import HEADER, cells
 
     # Only the method columns that hold a rank: the table must fit a terminal.
     empty = {m for m in METHOD_COLUMNS if all(r.ours.get(m) is None for r in rows)}

@@ -13,6 +13,7 @@ nothing: improvements reach the caller through SolveState.improved.
 from __future__ import annotations
 
 from ...core.coefficients import ternary_member
+from ...core.credit import start_provenance
 from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.lift import lift_gf2
@@ -22,7 +23,7 @@ from ...parallel import run_jobs
 from ..api import Problem, SolveResult
 from ..options import whole_option
 from .ternary import MAX_BITS
-from .walk import check_supported, scheme_of, walk_state, walker
+from .walk import check_supported, given_start, scheme_of, walk_state, walker
 
 
 # Above this many standard products every walker of the default search runs
@@ -129,6 +130,8 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     if start is not None and not (isinstance(start, str) and start == "naive"):
         # where the walk began, so a stored scheme says what it improved on
         extra_prov["start"] = (start_label(start) if isinstance(start, Scheme) else str(start))
+        # its rank, ring and credit, so the table can tell a find from the start carried forward
+        extra_prov.update(start_provenance(given_start(fmt, start)))
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,

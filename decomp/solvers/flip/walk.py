@@ -47,7 +47,7 @@ def check_supported(fmt) -> None:
                           f"terms of {max(fmt.shape)} bits (at most {_MAX_ENTRIES} term-bits)")
 
 
-def _given_start(fmt: Format, start) -> Scheme:
+def given_start(fmt: Format, start) -> Scheme:
     """A start given as a Scheme or a path to a scheme file, for fmt."""
     s = start if isinstance(start, Scheme) else read_json(Path(start))
     if s.fmt != fmt:
@@ -59,7 +59,7 @@ def start_scheme(fmt: Format, start) -> Scheme:
     """The start point: 'naive', a Scheme, or a path to a scheme file."""
     if start is None or start == "naive":
         return Scheme(fmt, *fmt.naive_factors(), ring=Ring.GF2)
-    s = _given_start(fmt, start)
+    s = given_start(fmt, start)
     s = s.as_ring(Ring.GF2) if s.ring is not Ring.Q else s
     if s.ring is not Ring.GF2:
         raise DecompError("the flip solver starts from integral schemes (read mod 2)")
@@ -72,7 +72,7 @@ def ternary_start(fmt: Format, start) -> Scheme:
     scheme over Z with entries in {-1, 0, 1} (a GF(2) scheme is lifted)."""
     if start is None or start == "naive":
         return Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z)
-    s = _given_start(fmt, start)
+    s = given_start(fmt, start)
     if s.ring is Ring.GF2:
         lifted = lift_gf2(s.require_valid(), ring=Ring.ZT)
         if lifted.scheme is None:
