@@ -66,9 +66,12 @@ def _usable(stored: Ring, wanted: Ring, scheme=None) -> bool:
 
 def _start_counts(provenance: dict, ring: Ring) -> bool:
     """Whether a scheme's start (when it had one) counts over `ring`: a Z
-    lift of a GF(2) start at the same rank is a find over Z, not over GF(2)."""
+    lift of a GF(2) start at the same rank is a find over Z, not over GF(2),
+    and one in {-1, 0, 1} from a Z start is a find over zt (the start's
+    entries are not recorded, so a Z start does not count there)."""
     try:
-        return _usable(Ring.parse(provenance.get("start_ring") or ring.value), ring)
+        start = Ring.parse(provenance.get("start_ring") or ring.value)
+        return start is ring or implies(start, ring)
     except (DecompError, ValueError):  # a ring name we do not know: the start is not ours to count
         return False
 

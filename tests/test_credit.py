@@ -41,3 +41,21 @@ def test_a_walk_returning_an_imported_start_is_not_a_find(tmp_path, capsys, alph
     assert rows[("2x2x3", "gf2")]["ours"].get("flip") is None and rows[("2x2x3", "gf2")]["ours"]["import"] == 11
     assert rows[("2x2x3", "gf2")]["found"] is None
     assert rows[("2x2x3", "z")]["ours"]["flip"] == 11 and rows[("2x2x3", "z")]["found"] == 11
+
+
+def test_a_lift_counts_where_its_source_did_not(tmp_path, capsys, alphatensor_f2):
+    """decomp lift of AlphaTensor's GF(2) 2x2x2 (rank 7): the Z scheme is a
+    find over Z (flip's column: lifting is what flip does to its schemes),
+    while over GF(2) it is the imported scheme again."""
+    source = next(s for s in alphatensor_f2 if s.fmt.dims == (2, 2, 2))
+    path = tmp_path / "at_2x2x2.json"
+    write_json(source, path)
+    res = tmp_path / "cat"
+    code, out, _ = run_cli(["lift", path, "--results", res, "--json"], capsys)
+    assert code == 0 and json.loads(out)["stored"] == "added"
+    stored = json.loads(next((res / "2x2x2" / "z").iterdir()).read_text())["provenance"]
+    assert stored["method"] == "lift" and (stored["start_rank"], stored["start_ring"]) == (7, "gf2")
+    code, out, _ = run_cli(["table", "--ring", "all", "--max", "2", "--results", res, "--json"], capsys)
+    rows = {(r["format"], r["ring"]): r for r in json.loads(out)}
+    assert rows[("2x2x2", "z")]["ours"] == {"flip": 7, "combined": 7}
+    assert rows[("2x2x2", "gf2")]["ours"]["import"] == 7 and rows[("2x2x2", "gf2")]["found"] is None

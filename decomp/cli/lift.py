@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from ..core.credit import start_provenance
 from ..core.errors import DecompError
 from ..core.io import read_json
 from ..core.lift import LiftResult, lift_gf2
@@ -37,6 +38,7 @@ def lift(
     SAT finds or rules out, else a change of basis of a Z lift); with
     --points, walk its plateau and try again. Exit 1 when nothing lifts."""
     from ..solvers.flip.plateau_lift import lift_on_plateau
+    from ..solvers.flip.solver import start_label
     from ..solvers.gf2.rng import generator
 
     over = Ring.parse(ring.value)
@@ -59,8 +61,10 @@ def lift(
             res, interrupted = LiftResult(None, "interrupted"), True
     found = None
     if res.scheme is not None:
+        # the scheme lifted is the start: a lift at its rank is a find only over a ring where it did not count
         found = res.scheme.with_factors(*res.scheme.factors, method="lift", seed=seed,
-                                        lifted=f"{source.fmt} rank {source.rank} over {source.ring.value}")
+                                        lifted=f"{source.fmt} rank {source.rank} over {source.ring.value}",
+                                        start=start_label(source), **start_provenance(source))
     stored, zt = keep_found(found, store, results, out) if found is not None else (None, None)
     seconds = time.monotonic() - t0
     if json_out:

@@ -16,8 +16,10 @@ from __future__ import annotations
 # from stored schemes (products, direct sums, projections, extensions).
 FOUND_COLUMNS = ("als", "sat", "flip", "rl")
 METHOD_COLUMNS = (*FOUND_COLUMNS, "combined", "import")
-# meta builds its starts (extensions, projections) from stored schemes
-_CONSTRUCTIONS = {"meta": "combined"}
+# meta builds its starts (extensions, projections) from stored schemes;
+# decomp lift does what the flip solver does to the GF(2) schemes it
+# returns over Z: Hensel lifting, and a walk along the plateau
+_CONSTRUCTIONS = {"meta": "combined", "lift": "flip"}
 
 
 def credit_of(provenance: dict, rank: int, start_counts: bool = True) -> str:
