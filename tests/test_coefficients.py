@@ -123,9 +123,29 @@ def test_cli_ternary_reports_a_miss(tmp_path, capsys):
     assert cat.best("2x2x3", "zt").verify("zt").ok
 
 
+def test_cli_ternary_points_lift_the_image_where_signs_and_basis_fail(tmp_path, capsys):
+    """The miss above with --points: the image mod 2 lifted again (or a
+    point of its plateau) reaches {-1, 0, 1}; stored as a lift of the Z
+    scheme, which counts over z but not over zt (core/credit.py)."""
+    s = read_json(DATA / "z_2x2x3_r11_no_signs.json")
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(s)
+    code, out, _ = run_cli(["ternary", "2x2x3", "--iterations", "1", "--tries", "1", "--points", "20",
+                            "--seed", "3", "--results", tmp_path / "cat", "--json"], capsys)
+    d = json.loads(out)
+    row = d["formats"][0]
+    assert code == 0 and d["seed"] == 3 and row["status"] == "added" and row["zt_after"] == 11
+    assert "mod 2 and along its plateau: lifted" in row["tried"][0]["how"]
+    found = cat.best("2x2x3", "zt")
+    assert found.verify("zt").ok and found.provenance["method"] == "lift"
+    assert (found.provenance["start_rank"], found.provenance["start_ring"]) == (11, "z")
+
+
 @pytest.mark.parametrize("args, message", [
     (["3x4"], "malformed format '3x4'"),
     (["3x4x5", "--iterations", "0"], "--iterations and --tries must be positive"),
+    (["3x4x5", "--points", "-1"], "--points must be at least 0 and --time-limit positive"),
+    (["3x4x5", "--points", "5", "--time-limit", "0"], "--points must be at least 0 and --time-limit positive"),
     (["--results", "/nonexistent/cat"], "no stored matrix formats in /nonexistent/cat"),
 ])
 def test_cli_ternary_bad_input_in_one_line(capsys, args, message):

@@ -11,13 +11,49 @@ from typing import Optional
 import typer
 
 from ..core.credit import start_provenance
-from ..core.errors import DecompError
+from ..core.errors import DecompError, SchemeError
 from ..core.io import read_json
 from ..core.lift import LiftResult, lift_gf2
 from ..core.rings import Ring
+from ..core.scheme import Scheme
 from ..solvers.api import checked_seed
 from .common import (JsonOpt, ResultsOpt, RingName, app, console, emit_json, keep_found, print_kept,
                      term_interrupts)
+
+
+def lifted_scheme(lifted: Scheme, source: Scheme, seed: int) -> Scheme:
+    """A lift as stored: method lift, and the scheme lifted as its start (a
+    lift at the source's rank is a find only over a ring where the source
+    does not count; core/credit.py)."""
+    from ..solvers.flip.solver import start_label
+
+    return lifted.with_factors(*lifted.factors, method="lift", seed=seed,
+                               lifted=f"{source.fmt} rank {source.rank} over {source.ring.value}",
+                               start=start_label(source), **start_provenance(source))
+
+
+def ternary_along_plateau(points: int, deadline: float, seed: int):
+    """For decomp ternary --points: scheme -> (its image mod 2 lifted to
+    {-1, 0, 1}, at the image itself or at up to `points` points of its
+    plateau before the deadline, or None; how). How 3x5x5 reached zt 58 from
+    a Z 58 whose own signs and change of basis fail (README, "Results")."""
+    from ..solvers.flip.plateau_lift import lift_on_plateau
+    from ..solvers.gf2.rng import generator
+
+    rng = generator(seed)
+
+    def along(s: Scheme):
+        try:
+            image = s.as_ring(Ring.GF2)
+        except SchemeError:
+            return None, "fractional coefficients: no image mod 2"
+        if time.monotonic() >= deadline:
+            return None, "no time left for its plateau"
+        res, _, _ = lift_on_plateau(image, rng, points, deadline=deadline, ring=Ring.ZT)
+        found = None if res.scheme is None else lifted_scheme(res.scheme, s, seed)
+        return found, f"mod 2 and along its plateau: {res.message}"
+
+    return along
 
 
 @app.command()
@@ -38,7 +74,6 @@ def lift(
     SAT finds or rules out, else a change of basis of a Z lift); with
     --points, walk its plateau and try again. Exit 1 when nothing lifts."""
     from ..solvers.flip.plateau_lift import lift_on_plateau
-    from ..solvers.flip.solver import start_label
     from ..solvers.gf2.rng import generator
 
     over = Ring.parse(ring.value)
@@ -61,10 +96,7 @@ def lift(
             res, interrupted = LiftResult(None, "interrupted"), True
     found = None
     if res.scheme is not None:
-        # the scheme lifted is the start: a lift at its rank is a find only over a ring where it did not count
-        found = res.scheme.with_factors(*res.scheme.factors, method="lift", seed=seed,
-                                        lifted=f"{source.fmt} rank {source.rank} over {source.ring.value}",
-                                        start=start_label(source), **start_provenance(source))
+        found = lifted_scheme(res.scheme, source, seed)
     stored, zt = keep_found(found, store, results, out) if found is not None else (None, None)
     seconds = time.monotonic() - t0
     if json_out:

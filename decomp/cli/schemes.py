@@ -14,7 +14,7 @@ from ..core.io import BUNDLED_ALPHATENSOR, read_alphatensor, read_schemes, schem
 from ..core.render import algorithm_lines
 from ..core.targets import parse_format_or_target
 from .common import (JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, err, import_app,
-                     print_skipped)
+                     print_skipped, term_interrupts)
 
 
 @app.command()
@@ -189,25 +189,43 @@ def ternary(
     formats: Optional[str] = typer.Argument(None, help="formats, e.g. 3x4x5,4x4x5 (default: every stored one)"),
     iterations: int = typer.Option(50_000, "--iterations", help="elementary moves per try"),
     tries: int = typer.Option(3, "--tries", help="tries (seeds) per stored scheme"),
+    points: int = typer.Option(0, "--points", help="where both fail: lift the image mod 2 to {-1, 0, 1}, "
+                                                   "then at up to this many points of its plateau (0: no)"),
+    time_limit: float = typer.Option(300.0, "--time-limit", help="seconds of plateau walks per format"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="the plateau walks' (default: fresh, printed)"),
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
     """Bring stored schemes to entries in {-1, 0, 1} and store them over zt,
     where that lowers the zt rank: over z by a change of basis, else (and
-    over gf2) by signs on the support, which SAT finds or rules out."""
+    over gf2) by signs on the support, which SAT finds or rules out; with
+    --points, then by lifting the image mod 2, or a point of its plateau."""
+    import time
+
     from ..core.coefficients import ternary_from_catalogue
     from ..meta import parse_family
+    from ..solvers.api import checked_seed
+    from .lift import ternary_along_plateau
 
     if iterations < 1 or tries < 1:
         raise DecompError("--iterations and --tries must be positive")
+    if points < 0 or time_limit <= 0:
+        raise DecompError("--points must be at least 0 and --time-limit positive")
+    seed = checked_seed(seed)
     cat = catalogue(results)
     fmts = parse_family(formats) if formats else [f for f in cat.formats() if isinstance(f, Format)]
     if not fmts:
         raise DecompError(f"no stored matrix formats in {cat.root}")
-    rows = [ternary_from_catalogue(cat, f, iterations, tries) for f in fmts]
+    rows = []
+    with term_interrupts():  # SIGTERM stops it as Ctrl-C does; what is stored stays
+        for f in fmts:
+            also = ternary_along_plateau(points, time.monotonic() + time_limit, seed) if points else None
+            rows.append(ternary_from_catalogue(cat, f, iterations, tries, also))
     if json_out:
-        emit_json({"catalogue": str(cat.root), "formats": rows})
+        emit_json({"catalogue": str(cat.root), "formats": rows, "seed": seed if points else None})
         return 0
+    if points:
+        console.print(f"plateau walks: seed {seed}")
     for row in rows:
         print_skipped(row["skipped"])
         before = "none" if row["zt_before"] is None else row["zt_before"]

@@ -102,10 +102,13 @@ def store_ternary(catalogue, s: Scheme, iterations: int = 50_000, tries: int = 3
     return catalogue.add(found) if found is not None else None
 
 
-def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int = 3) -> dict:
+def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int = 3, also=None) -> dict:
     """For one format: the lowest stored scheme over z, q or gf2 below the
     best stored over zt that reaches {-1, 0, 1} (ternary_of), stored over
-    zt (the catalogue verifies it and never replaces a better one). Returns what happened:
+    zt (the catalogue verifies it and never replaces a better one). also:
+    a further way, scheme -> (scheme in {-1, 0, 1} or None, how), tried on
+    a candidate where ternary_of fails (the CLI's walk along its plateau,
+    which core cannot import). Returns what happened:
     the candidates tried (ring, rank, excess, how), the zt ranks before and
     after, the catalogue's outcome, and the files that failed to load."""
     before = catalogue.best_rank(fmt, Ring.ZT)
@@ -118,6 +121,9 @@ def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int 
            "skipped": [[str(path), why] for path, why in report.errors]}
     for rank, excess, s in candidates:
         found, how = ternary_of(s, iterations, tries)
+        if found is None and also is not None:
+            found, more = also(s)
+            how = f"{how}; {more}"
         row["tried"].append({"ring": s.ring.value, "rank": rank, "excess": excess, "how": how})
         if found is not None:
             outcome = catalogue.add(found)
