@@ -135,10 +135,30 @@ def test_cli_ternary_points_lift_the_image_where_signs_and_basis_fail(tmp_path, 
     d = json.loads(out)
     row = d["formats"][0]
     assert code == 0 and d["seed"] == 3 and row["status"] == "added" and row["zt_after"] == 11
-    assert "mod 2 and along its plateau: lifted" in row["tried"][0]["how"]
+    assert "no change of basis found" in row["tried"][0]["how"]
+    assert "mod 2 and along its plateau: lifted" in row["tried"][-1]["how"]
     found = cat.best("2x2x3", "zt")
     assert found.verify("zt").ok and found.provenance["method"] == "lift"
     assert (found.provenance["start_rank"], found.provenance["start_ring"]) == (11, "z")
+
+
+def test_the_further_way_comes_after_the_quick_ones_z_before_gf2(tmp_path):
+    """ternary_from_catalogue's `also` (the CLI's plateau walk) runs only
+    when signs and the change of basis failed on every candidate, and at one
+    rank on a Z scheme before a GF(2) one (a Z scheme's image lifts to Z)."""
+    s = read_json(DATA / "z_2x2x3_r11_no_signs.json")
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(s)
+    cat.add(s.as_ring("gf2"))
+    calls = []
+
+    def also(x):
+        calls.append(x.ring.value)
+        return None, "tried"
+
+    row = ternary_from_catalogue(cat, s.fmt, 1, 1, also)
+    assert calls == ["z", "gf2"] and row["status"] == "not reached"
+    assert [t["how"] for t in row["tried"]][2:] == ["tried", "tried"] and len(row["tried"]) == 4
 
 
 @pytest.mark.parametrize("args, message", [

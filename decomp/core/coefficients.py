@@ -107,8 +107,8 @@ def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int 
     best stored over zt that reaches {-1, 0, 1} (ternary_of), stored over
     zt (the catalogue verifies it and never replaces a better one). also:
     a further way, scheme -> (scheme in {-1, 0, 1} or None, how), tried on
-    a candidate where ternary_of fails (the CLI's walk along its plateau,
-    which core cannot import). Returns what happened:
+    the candidates when ternary_of failed on all (the CLI's walk along a
+    plateau, which core cannot import). Returns what happened:
     the candidates tried (ring, rank, excess, how), the zt ranks before and
     after, the catalogue's outcome, and the files that failed to load."""
     before = catalogue.best_rank(fmt, Ring.ZT)
@@ -119,11 +119,13 @@ def ternary_from_catalogue(catalogue, fmt, iterations: int = 50_000, tries: int 
                         key=lambda c: c[:2])
     row = {"format": str(fmt), "zt_before": before, "zt_after": before, "tried": [], "status": "nothing lower",
            "skipped": [[str(path), why] for path, why in report.errors]}
-    for rank, excess, s in candidates:
-        found, how = ternary_of(s, iterations, tries)
-        if found is None and also is not None:
-            found, more = also(s)
-            how = f"{how}; {more}"
+    ways = [(c, lambda s: ternary_of(s, iterations, tries)) for c in candidates]
+    if also is not None:
+        # after every quick way failed; a Z scheme's image lifts to Z, so its plateau
+        # is likelier to hold {-1, 0, 1} than a GF(2) scheme's: those first at each rank
+        ways += [(c, also) for c in sorted(candidates, key=lambda c: (c[0], c[2].ring is Ring.GF2))]
+    for (rank, excess, s), way in ways:
+        found, how = way(s)
         row["tried"].append({"ring": s.ring.value, "rank": rank, "excess": excess, "how": how})
         if found is not None:
             outcome = catalogue.add(found)
