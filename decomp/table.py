@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 
 from .core.formats import Format
-from .core.credit import FOUND_COLUMNS, credit_of
+from .core.credit import FOUND_COLUMNS, RINGS, credit_of
 from .core.errors import DecompError
 from .core.files import atomic_write_bytes
 from .core.io import read_json
@@ -19,7 +19,6 @@ from .core.store import Catalogue
 
 # Method columns: core/credit.py; "combined" also holds the combination DP
 # over every stored scheme, imports included.
-RINGS = ("zt", "z", "q", "gf2")
 
 
 @dataclass
@@ -64,18 +63,6 @@ def _usable(stored: Ring, wanted: Ring, scheme=None) -> bool:
     return False
 
 
-def _start_counts(provenance: dict, ring: Ring) -> bool:
-    """Whether a scheme's start (when it had one) counts over `ring`: a Z
-    lift of a GF(2) start at the same rank is a find over Z, not over GF(2),
-    and one in {-1, 0, 1} from a Z start is a find over zt (the start's
-    entries are not recorded, so a Z start does not count there)."""
-    try:
-        start = Ring.parse(provenance.get("start_ring") or ring.value)
-        return start is ring or implies(start, ring)
-    except (DecompError, ValueError):  # a ring name we do not know: the start is not ours to count
-        return False
-
-
 def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max_dim: int | None = None) -> list[Row]:
     """One row per format with a stored scheme usable over `ring` (and per
     format of `combined`, a {dims: rank} map from the combination DP)."""
@@ -99,7 +86,7 @@ def build_rows(catalogue: Catalogue, ring="z", combined: dict | None = None, max
                 continue
             if not _usable(e.ring, ring, s):
                 continue
-            method = credit_of(s.provenance, s.rank, _start_counts(s.provenance, ring))
+            method = credit_of(s.provenance, s.rank, ring)
             if method not in ours or s.rank < ours[method]:
                 ours[method] = s.rank
                 if method in FOUND_COLUMNS and s.rank == min(v for k, v in ours.items() if k in FOUND_COLUMNS):

@@ -4,19 +4,36 @@ that returns its start unimproved has found nothing."""
 import json
 
 from conftest import run_cli
-from decomp.core.credit import credit_of
+from decomp.core.credit import credit_of, start_provenance
 from decomp.core.io import write_json
+from decomp.core.render import parse_algorithm
+from known import STRASSEN
 
 
 def test_credit_follows_an_unimproved_start_back():
     found = {"method": "flip", "start_rank": 63, "start_ring": "gf2", "start_credit": "combined"}
-    assert credit_of(found, 61) == "flip"  # below its start: a find
-    assert credit_of(found, 63) == "combined"  # the projection it started from, carried forward
-    assert credit_of(found, 63, start_counts=False) == "flip"  # e.g. a Z lift of a GF(2) start
-    assert credit_of({"method": "meta"}, 63) == "combined"  # meta's extensions are constructions
-    assert credit_of({"method": "flip"}, 63) == "flip"  # no start recorded (older files, naive starts)
-    assert credit_of({"method": "alphatensor?"}, 47) == "import"
-    assert credit_of({"method": "flip", "start_rank": 40, "start_credit": "bogus"}, 40) == "import"
+    assert credit_of(found, 61, "gf2") == "flip"  # below its start: a find
+    assert credit_of(found, 63, "gf2") == "combined"  # the projection it started from, carried forward
+    assert credit_of(found, 63, "z") == "flip"  # a GF(2) start does not count over Z: the lift is the find
+    from_z = dict(found, start_ring="z")
+    assert credit_of(from_z, 63, "z") == "combined" and credit_of(from_z, 63, "zt") == "flip"
+    assert credit_of({"method": "meta"}, 63, "z") == "combined"  # meta's extensions are constructions
+    assert credit_of({"method": "lift"}, 63, "z") == "flip"
+    assert credit_of({"method": "flip"}, 63, "z") == "flip"  # no start recorded (older files, naive starts)
+    assert credit_of({"method": "alphatensor?"}, 47, "z") == "import"
+    assert credit_of({"method": "flip", "start_rank": 40, "start_credit": "bogus"}, 40, "z") == "import"
+    assert credit_of({"method": "flip", "start_rank": 40, "start_ring": "zz"}, 40, "z") == "flip"
+
+
+def test_a_start_that_was_a_lift_keeps_its_credit_per_ring():
+    """A walk from our Z lift of an imported GF(2) scheme, returned as it
+    was: over z it is the lift (flip's), over gf2 the import."""
+    strassen = parse_algorithm("2x2x2", STRASSEN).as_ring("z")
+    lift = strassen.with_factors(*strassen.factors, method="lift", start_rank=7, start_ring="gf2",
+                                 start_credit="import")
+    walked = dict(method="flip", **start_provenance(lift))
+    assert walked["start_credit"] == {"zt": "flip", "z": "flip", "q": "flip", "gf2": "import"}
+    assert credit_of(walked, 7, "z") == "flip" and credit_of(walked, 7, "gf2") == "import"
 
 
 def test_a_walk_returning_an_imported_start_is_not_a_find(tmp_path, capsys, alphatensor_f2):
@@ -34,7 +51,7 @@ def test_a_walk_returning_an_imported_start_is_not_a_find(tmp_path, capsys, alph
         d = json.loads(out)
         assert code == 0 and d["stored"] == "added"
         assert d["scheme"]["provenance"]["start_rank"] == 11
-        assert d["scheme"]["provenance"]["start_credit"] == "import"
+        assert d["scheme"]["provenance"]["start_credit"]["gf2"] == "import"
     code, out, _ = run_cli(["table", "--ring", "all", "--max", "3", "--results", res, "--json"], capsys)
     rows = {(r["format"], r["ring"]): r for r in json.loads(out)}
     assert code == 0

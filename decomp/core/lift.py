@@ -163,7 +163,7 @@ def lift_gf2(s: Scheme, max_bits: int = MAX_BITS, free: bool = True, ring=Ring.Z
         return LiftResult(found, messages)
     member = first_member(found) if isinstance(s.fmt, Format) else None
     if member is None:
-        return LiftResult(None, f"{messages}; its lift leaves {{-1, 0, 1}} and no change of basis found returns")
+        return LiftResult(None, f"{messages}; its lift leaves {{-1, 0, 1}} and no change of basis brings it back")
     return LiftResult(member, f"{messages}; a change of basis took its lift to {{-1, 0, 1}}")
 
 
