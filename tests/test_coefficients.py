@@ -233,3 +233,21 @@ def test_ternary_of_keeps_a_scheme_already_in_range(alphatensor_r):
     found, how = ternary_of(s)
     assert how == "already in {-1, 0, 1}" and found.ring.value == "zt"
     assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(found.factors, s.factors))
+
+
+def test_cli_ternary_interrupted_says_so_and_keeps_the_catalogue(tmp_path, capsys, monkeypatch):
+    """Ctrl-C (or SIGTERM) during the plateau walks: one line, exit 130,
+    stored schemes untouched (whichever way typer reports the interrupt)."""
+    import decomp.core.coefficients as coefficients
+
+    s = read_json(DATA / "z_2x2x3_r11_no_signs.json")
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(s)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(coefficients, "ternary_from_catalogue", interrupted)
+    code, out, err = run_cli(["ternary", "2x2x3", "--points", "5", "--results", tmp_path / "cat"], capsys)
+    assert code == 130 and err.strip() == "interrupted" and "Traceback" not in err
+    assert cat.best_rank("2x2x3", "z") == 11 and cat.best_rank("2x2x3", "zt") is None

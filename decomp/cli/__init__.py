@@ -16,6 +16,8 @@ from . import schemes  # noqa: F401  isort: skip
 from . import solve, reduce, lift, train, tables, code, graph, demo  # noqa: F401  isort: skip
 from .common import app, err
 
+# the exit code of an interrupted command (128 + SIGINT), as shells report Ctrl-C
+INTERRUPTED = 130
 
 def _usage_error_types() -> tuple:
     """Click's usage-error base class: typer >= 0.20 carries its own copy of
@@ -40,13 +42,17 @@ def main() -> None:
         sys.exit(2 if exc.exit_code else 0)
     except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except (DecompError, MissingDependencyError, ValueError, TypeError, OSError) as exc:
         if os.environ.get("DECOMP_DEBUG"):
             raise
         msg = " ".join(str(exc).split())
         sys.stderr.write(f"error: {msg}\n")
         sys.exit(2)
+    if code_ == INTERRUPTED:
+        # typer >= 0.15 turns Ctrl-C (and SIGTERM under term_interrupts) into
+        # this exit code without a word; older versions raise Abort (above)
+        err.print("interrupted")
     sys.exit(code_ if isinstance(code_, int) else 0)
 
 

@@ -71,8 +71,8 @@ def train(
         agent.run(steps=steps, deadline=deadline, callback=progress, out=out, log_path=log)
     except KeyboardInterrupt:
         agent.save(out)
-        err.print(f"interrupted: checkpoint saved in {out} at step {agent.step}")
-        raise typer.Exit(130)
+        err.print(f"checkpoint saved in {out} at step {agent.step}")
+        raise  # main() says "interrupted" and exits 130
     if plot is not None:
         from ..plotting import plot_training
 
