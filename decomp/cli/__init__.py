@@ -50,7 +50,7 @@ def main() -> None:
         sys.stderr.write(f"error: {msg}\n")
         sys.exit(2)
     if code_ == INTERRUPTED:
-        # typer >= 0.15 turns Ctrl-C (and SIGTERM under term_interrupts) into
+        # newer typer (0.29 here) turns Ctrl-C (and SIGTERM under term_interrupts) into
         # this exit code without a word; older versions raise Abort (above)
         err.print("interrupted")
     sys.exit(code_ if isinstance(code_, int) else 0)
