@@ -19,6 +19,7 @@ from .common import app, err
 # the exit code of an interrupted command (128 + SIGINT), as shells report Ctrl-C
 INTERRUPTED = 130
 
+
 def _usage_error_types() -> tuple:
     """Click's usage-error base class: typer >= 0.20 carries its own copy of
     click, older typer uses the click package; catch whichever is in use."""
