@@ -115,6 +115,11 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     pooled = (_count("pool", pool, 1), _count("path", path, 1), _count("path_max", path_max, 1))
     nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
     searches = [_search_of(search, large, symmetry, w) for w in range(nwalkers)]
+    label = None
+    if start is not None and not (isinstance(start, str) and start == "naive"):
+        # where the walk began, so a stored scheme says what it improved on
+        label = start_label(start) if isinstance(start, Scheme) else str(start)
+        start = given_start(fmt, start)  # a file read once, here: the walkers and the provenance take the scheme
     walk_state(fmt, start, problem.rank, symmetry, parts, fixed_terms,
                pooled if "adaptive" in searches else None, walk_ring)  # fail fast on a bad start or option
     max_flips = _count("max_flips", max_flips, 1) if max_flips else 1 << 62
@@ -127,11 +132,9 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
     if ternary:
         extra_prov["walk_ring"] = walk_ring
-    if start is not None and not (isinstance(start, str) and start == "naive"):
-        # where the walk began, so a stored scheme says what it improved on
-        extra_prov["start"] = (start_label(start) if isinstance(start, Scheme) else str(start))
-        # its rank, ring and credit, so the table can tell a find from the start carried forward
-        extra_prov.update(start_provenance(given_start(fmt, start)))
+    if label is not None:
+        # its rank, ring and credit too, so the table can tell a find from the start carried forward
+        extra_prov.update(start=label, **start_provenance(start))
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,
