@@ -12,7 +12,8 @@ catalogue (--results), which is what decomp can do with imported and
 stored schemes; the row then says so. --start projected starts from the
 best projection of a stored scheme of a larger format, --start extended
 from the best extension of a stored scheme one index smaller (the two
-edges of the meta flip graph). Several kinds, comma-separated, give a row
+edges of the meta flip graph), --start stored from a pool: every stored
+scheme of the format at its lowest rank. Several kinds, comma-separated, give a row
 each, so one run compares them. Over z each new best is lifted as
 it comes, and a row shows the best rank that lifted. --walk-ring zt (or
 both) walks over Z with entries in {-1, 0, 1} instead (nothing to lift);
@@ -49,12 +50,13 @@ def formats(max_dim: int) -> list[Format]:
     return [Format(*d) for d in sorted(dims, key=lambda d: (d[0] * d[1] * d[2], d))]
 
 
-STARTS = ("naive", "combined", "projected", "extended")
+STARTS = ("naive", "combined", "projected", "extended", "stored")
 
 
 def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None, ternary: bool = False):
-    """--start combined, projected or extended over the catalogue at
-    --results (decomp.meta.catalogue_start; in {-1, 0, 1} for a ternary walk)."""
+    """--start combined, projected, extended or stored over the catalogue
+    at --results (decomp.meta.catalogue_start; in {-1, 0, 1} for a ternary
+    walk; stored gives a list, a pool of starts of one rank)."""
     from decomp.core.store import Catalogue
     from decomp.meta import catalogue_start as build
 
@@ -120,7 +122,7 @@ def main() -> None:
     ap.add_argument("--walk-ring", choices=("gf2", "zt", "both"), default=None,
                     help="zt: walk over Z with entries in {-1,0,1} (no symmetry); both: a row each "
                          "(default: zt for --ring zt, else gf2)")
-    ap.add_argument("--results", default=None, help="catalogue for --start combined or projected")
+    ap.add_argument("--results", default=None, help="catalogue for --start combined, projected, extended or stored")
     ap.add_argument("--store", default=None, help="catalogue folder that keeps each row's best scheme")
     ap.add_argument("--peer", default=None, help='command template, e.g. "mysearch {format} {ring} {seconds}"')
     args = ap.parse_args()
@@ -160,7 +162,8 @@ def main() -> None:
             except DecompError as e:  # nothing in the catalogue to start from
                 print(f"| {fmt} | {kind} | {e} |", flush=True)
                 continue
-            start_rank = fmt.naive_rank if kind == "naive" else start.rank
+            start_rank = fmt.naive_rank if kind == "naive" else start[0].rank if isinstance(start, list) \
+                else start.rank
             rank, at, scheme = ours(fmt, args.ring, seconds, args.workers, args.seed, start, symmetry, walk_ring)
             if store is not None and scheme is not None:
                 store.add(scheme)  # verified there; never replaces a better one

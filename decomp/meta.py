@@ -106,16 +106,32 @@ def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     return extend(best, fmt).require_valid()
 
 
+def stored_starts(schemes, fmt, ring, ternary: bool = False) -> list[Scheme]:
+    """A pool of starts from the catalogue: every stored scheme of fmt at
+    the lowest rank stored over `ring` (in {-1, 0, 1} for a ternary walk),
+    so that a search goes on from all of them at once; a one-line error
+    when there is none."""
+    fmt, ring = Format.parse(fmt), Ring.parse(ring)
+    usable = [s for s in schemes if s.fmt == fmt and implies(s.ring, ring) and (s.ternary or not ternary)]
+    if not usable:
+        what = " with entries in {-1, 0, 1}" if ternary else ""
+        raise DecompError(f"--start stored: the catalogue holds no {ring.value} scheme{what} of {fmt}")
+    low = min(s.rank for s in usable)
+    return [s.require_valid() for s in usable if s.rank == low]
+
+
 # --start values built from the catalogue rather than read from a file.
-CATALOGUE_STARTS = ("combined", "projected", "extended")
+CATALOGUE_STARTS = ("combined", "projected", "extended", "stored")
 
 
-def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False) -> Scheme:
+def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False):
     """A walk start built from stored schemes: 'combined' (the combination
     DP's scheme: products, direct sums, permutations of smaller formats),
     'projected' (the best projection of a larger format's) or 'extended'
     (the best extension of a format one index smaller); the last two in
-    {-1, 0, 1} for a ternary walk. A one-line error when there is none."""
+    {-1, 0, 1} for a ternary walk. 'stored' gives a list: the pool of the
+    format's stored schemes of the lowest rank (stored_starts). A one-line
+    error when there is none."""
     from .core.projection import projected_start
     from .core.recipes import combined_scheme
 
@@ -123,7 +139,8 @@ def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False) -> Sch
         raise DecompError(f"--start {kind} needs a matrix format, not a target")
     if kind == "combined":
         return combined_scheme(schemes, fmt, ring)
-    return {"projected": projected_start, "extended": extended_start}[kind](schemes, fmt, ring, ternary)
+    builders = {"projected": projected_start, "extended": extended_start, "stored": stored_starts}
+    return builders[kind](schemes, fmt, ring, ternary)
 
 
 def parse_family(text: str) -> list[Format]:

@@ -123,8 +123,10 @@ def solve_cmd(
     start: Optional[str] = typer.Option(None, "--start",
                                         help="start point (flip): naive, a scheme file, combined (the "
                                              "combination DP's scheme over the catalogue), projected (the "
-                                             "best projection of a stored scheme of a larger format) or "
-                                             "extended (the best extension of a stored scheme one index smaller)"),
+                                             "best projection of a stored scheme of a larger format), "
+                                             "extended (the best extension of a stored scheme one index "
+                                             "smaller) or stored (a pool: every stored scheme of the format at "
+                                             "its lowest rank)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),

@@ -55,10 +55,25 @@ def credit_of(provenance: dict, rank: int, ring) -> str:
     return method
 
 
+# The most cautious credit first: a result that may be any member of a pool
+# of starts carried forward counts for the member that we can least claim.
+_CAUTION = ("import", "combined", *FOUND_COLUMNS)
+
+
 def start_provenance(start) -> dict:
     """What a result keeps of the scheme its search started from, so that
     credit_of can tell a find from the start carried forward: its rank,
     ring, and its own credit over each ring (a start that was itself a lift
-    counts differently over z and gf2)."""
-    return {"start_rank": int(start.rank), "start_ring": start.ring.value,
-            "start_credit": {r: credit_of(start.provenance, start.rank, r) for r in RINGS}}
+    counts differently over z and gf2). For a pool of starts (a list, all
+    of one rank), the ring of the member valid over most rings, and per
+    ring the most cautious credit of the members that count over it: the
+    result may be any of them carried forward."""
+    starts = list(start) if isinstance(start, (list, tuple)) else [start]
+    widest = max(starts, key=lambda s: sum(implies(s.ring, Ring.parse(r)) for r in RINGS))
+    credit = {}
+    for r in RINGS:
+        counting = [credit_of(s.provenance, s.rank, r) for s in starts
+                    if start_counts({"start_ring": s.ring.value}, r)]
+        credit[r] = min(counting, key=_CAUTION.index) if counting else credit_of(widest.provenance, widest.rank, r)
+    return {"start_rank": int(min(s.rank for s in starts)), "start_ring": widest.ring.value,
+            "start_credit": credit}

@@ -34,6 +34,10 @@ twice the flips the whole descent took to reach this rank (and at least
 RESTART_FLOOR), the search starts afresh from the start point. The walker
 keeps the best scheme over all attempts.
 
+A search may start from a pool of schemes (all stored schemes of the best
+rank, `--start stored`) rather than one: each descent's first pool then
+holds them all, so its tries spread over the regions they came from.
+
 The search drives one walk state (PlainWalk or CyclicWalk), which gives it
 snapshots of schemes and starts a try from one (`load`), so it runs with or
 without cyclic symmetry and over any number of words per factor.
@@ -67,8 +71,10 @@ class AdaptiveSearch:
     """The walk-state interface the walker in walk.py drives (start_rank,
     best_rank, fresh, advance, best_bits), over pools of schemes."""
 
-    def __init__(self, state, pool: int, path: int, path_max: int):
+    def __init__(self, state, pool: int, path: int, path_max: int, others=()):
         self.state, self.pool_size = state, pool
+        # snapshots of further starts of the start's rank: every descent's first pool holds them all
+        self.others = list(others)
         self.ladder = np.array(path_ladder(path, max(path, path_max)), dtype=np.float64)
         self.chooser = None  # numpy generator for the draws, seeded from the walk's stream
         self.restarts = 0  # new descents after a pool with no reduction near it
@@ -94,7 +100,7 @@ class AdaptiveSearch:
         self.state.fresh()
         start = self.state.snapshot()
         self.level = self.state.start_rank  # rank of the pool's schemes (at most)
-        self.pool, self.next = [start], []
+        self.pool, self.next = [start, *self.others], []
         self.top = (self.level, start)  # best rank and scheme of this attempt
         self.try_moves = None  # moves of the running try (None: none running)
         self.levels, self.flips = 0, 0

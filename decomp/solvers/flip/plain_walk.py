@@ -50,6 +50,10 @@ class PlainWalk:
     def best_snapshot(self):
         return self.best_F.copy(), self.best_rank
 
+    def snapshot_of(self, s: Scheme):
+        """The snapshot of another start of this rank (a pool of starts)."""
+        return to_bits(s, self.cap), s.rank
+
     def load(self, snap) -> None:
         """Walk on from a snapshot, which is also the best of the new try."""
         F, r = snap

@@ -23,7 +23,7 @@ from ...parallel import run_jobs
 from ..api import Problem, SolveResult
 from ..options import whole_option
 from .ternary import MAX_BITS
-from .walk import check_supported, given_start, scheme_of, walk_state, walker
+from .walk import check_supported, given_start, scheme_of, start_pool, walk_state, walker
 
 
 # Above this many standard products every walker of the default search runs
@@ -60,6 +60,17 @@ def start_label(start: Scheme) -> str:
     label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
     source = start.provenance.get("source")
     return f"{label} ({source})" if source else label
+
+
+def pool_label(starts: list[Scheme]) -> str:
+    """What a pool of starts was, for provenance: its size and rank, and
+    where its members came from (method counts)."""
+    methods = {}
+    for s in starts:
+        m = s.provenance.get("method") or "scheme"
+        methods[m] = methods.get(m, 0) + 1
+    made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
+    return f"pool of {len(starts)} schemes of rank {starts[0].rank} ({made})"
 
 
 def _count(name: str, value, least: int = 0) -> int:
@@ -116,7 +127,11 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     nwalkers = _count("walkers", walkers, 1) if walkers else max(1, _count("workers", workers))
     searches = [_search_of(search, large, symmetry, w) for w in range(nwalkers)]
     label = None
-    if start is not None and not (isinstance(start, str) and start == "naive"):
+    if isinstance(start, (list, tuple)):
+        # a pool of starts: files read once, here; the lowest rank's members kept
+        start = start_pool(fmt, start)
+        label = pool_label(start)
+    elif start is not None and not (isinstance(start, str) and start == "naive"):
         # where the walk began, so a stored scheme says what it improved on
         label = start_label(start) if isinstance(start, Scheme) else str(start)
         start = given_start(fmt, start)  # a file read once, here: the walkers and the provenance take the scheme
@@ -134,7 +149,7 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         extra_prov["walk_ring"] = walk_ring
     if label is not None:
         # its rank, ring and credit too, so the table can tell a find from the start carried forward
-        extra_prov.update(start=label, **start_provenance(start))
+        extra_prov.update(start=label, **start_provenance(start))  # a pool: its most cautious member's
     jobs = [dict(fmt=fmt, start=start, target=problem.rank, seed=seed, index=w,
                  steps_per_chunk=chunk, plateau=plateau, plus_margin=plus_margin,
                  deadline=problem.deadline, max_flips=max_flips, lift=lift,

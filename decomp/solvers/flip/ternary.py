@@ -108,6 +108,11 @@ class TernaryWalk:
     def best_snapshot(self):
         return self.best_F.copy(), self.best_sg.copy(), self.best_rank
 
+    def snapshot_of(self, s: Scheme):
+        """The snapshot of another start of this rank (a pool of starts)."""
+        F, sg = to_masks(s, self.cap)
+        return F, sg, s.rank
+
     def load(self, snap) -> None:
         """Walk on from a snapshot, which is also the best of the new try."""
         F, sg, r = snap

@@ -55,6 +55,17 @@ def given_start(fmt: Format, start) -> Scheme:
     return s
 
 
+def start_pool(fmt: Format, starts) -> list[Scheme]:
+    """A pool of starts (Schemes or paths, each for fmt): those of the lowest
+    rank, so that a pool holds schemes of one rank, as the adaptive search's
+    pools do (a lower member would count as a reduction of the others)."""
+    starts = [given_start(fmt, s) for s in starts]
+    if not starts:
+        raise DecompError("a pool of starts needs at least one scheme")
+    low = min(s.rank for s in starts)
+    return [s for s in starts if s.rank == low]
+
+
 def start_scheme(fmt: Format, start) -> Scheme:
     """The start point: 'naive', a Scheme, or a path to a scheme file."""
     if start is None or start == "naive":
@@ -96,12 +107,20 @@ def scheme_of(bits: np.ndarray, rank: int, fmt: Format, provenance: dict, walk_r
 
 
 def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None,
-               walk_ring="gf2"):
+               walk_ring="gf2", index=0):
     """PlainWalk, CyclicWalk or TernaryWalk from the start point, the
     symmetry and the ring asked for; driven by an AdaptiveSearch when
-    `adaptive` is (pool, path, path_max)."""
+    `adaptive` is (pool, path, path_max). A start that is a list is a pool
+    of starts of one rank (start_pool): walker `index` walks from member
+    index mod its size, and an adaptive search's first pool holds them all."""
     if walk_ring not in WALK_RINGS:
         raise DecompError(f"flip option walk_ring must be {' or '.join(WALK_RINGS)}, not {walk_ring!r}")
+    starts = None
+    if isinstance(start, (list, tuple)):
+        if symmetry != "none":
+            raise DecompError("a pool of starts walks without symmetry: use --symmetry none")
+        starts = start_pool(fmt, start)
+        start = starts[index % len(starts)]
     if walk_ring == "zt":
         if symmetry != "none":
             raise DecompError("ternary walks (walk_ring=zt) have no symmetric version: use --symmetry none")
@@ -115,7 +134,11 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
         raise DecompError(f"flip option symmetry must be none or cyclic, not {symmetry!r}")
     else:
         state = PlainWalk(start_scheme(fmt, start), EXTRA_TERMS)
-    return state if adaptive is None else AdaptiveSearch(state, *adaptive)
+    if adaptive is None:
+        return state
+    begin = ternary_start if walk_ring == "zt" else start_scheme
+    others = [state.snapshot_of(begin(fmt, s)) for s in starts or () if s is not start]
+    return AdaptiveSearch(state, *adaptive, others=others)
 
 
 def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, deadline, max_flips,
@@ -144,7 +167,7 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     rank, the lifted Z scheme (if asked and it lifts), counters and history.
     """
     fmt = Format(*fmt) if isinstance(fmt, tuple) else fmt
-    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive, walk_ring)
+    state = walk_state(fmt, start, target, symmetry, parts, fixed_terms, adaptive, walk_ring, index)
     rng = generator(seed)
     counters = np.zeros(4, dtype=np.int64)
     t0 = time.monotonic()

@@ -1,0 +1,145 @@
+"""A pool of starts for the flip solver (walk.start_pool, AdaptiveSearch's
+`others`, `--start stored`): every stored scheme of a format's lowest rank
+at once, instead of one file."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from decomp import solve
+from decomp.core import symmetry as sym
+from decomp.core.credit import credit_of, start_provenance
+from decomp.core.errors import DecompError
+from decomp.core.formats import Format
+from decomp.core.render import parse_algorithm
+from decomp.core.scheme import Scheme
+from decomp.core.store import Catalogue
+from decomp.meta import stored_starts
+from decomp.solvers.flip.ternary import from_masks
+from decomp.solvers.flip.walk import start_pool, walk_state
+from decomp.solvers.gf2.bits import from_bits, to_bits
+from known import STRASSEN
+
+FMT = Format(2, 2, 3)
+# unimodular changes of basis: each gives a scheme equal to none of the others
+_BASES = [(np.eye(2, dtype=int), np.eye(2, dtype=int), np.eye(3, dtype=int)),
+          ([[1, 1], [0, 1]], [[1, 0], [1, 1]], [[1, 0, 1], [0, 1, 0], [0, 0, 1]]),
+          ([[0, 1], [1, 0]], [[1, 1], [0, 1]], [[1, 1, 0], [0, 1, 0], [0, 1, 1]])]
+
+
+def _variants(s: Scheme, **provenance) -> list[Scheme]:
+    return [sym.sandwich(s, *b).with_factors(*sym.sandwich(s, *b).factors, **provenance) for b in _BASES]
+
+
+def _naive(ring="z") -> Scheme:
+    return Scheme(FMT, *FMT.naive_factors(), ring=ring, provenance={"method": "naive"})
+
+
+def _strassen_extended() -> Scheme:
+    from decomp.meta import extend
+
+    return extend(parse_algorithm("2x2x2", STRASSEN).as_ring("z"), FMT)  # rank 7 + 4 = 11
+
+
+def test_start_pool_keeps_the_lowest_rank_and_refuses_an_empty_pool():
+    twelves = _variants(_naive())
+    assert [s.rank for s in start_pool(FMT, twelves)] == [12, 12, 12]
+    low = start_pool(FMT, [*twelves, _strassen_extended()])
+    assert [s.rank for s in low] == [11]
+    with pytest.raises(DecompError, match="at least one scheme"):
+        start_pool(FMT, [])
+    with pytest.raises(DecompError, match="start scheme is for 2x2x2, not 2x2x3"):
+        start_pool(FMT, [parse_algorithm("2x2x2", STRASSEN)])
+
+
+def test_an_adaptive_search_s_first_pool_holds_every_start():
+    """Each descent's first pool is the whole pool of starts (as GF(2) bits),
+    walker `index` walking from member index mod its size."""
+    starts = _variants(_naive())
+    search = walk_state(FMT, starts, 0, adaptive=(2, 100, 400), index=4)
+    want = sorted(to_bits(s.as_ring("gf2"), 12).tobytes() for s in starts)
+    assert sorted(search.state.bits_of(snap).tobytes() for snap in search.pool) == want
+    assert np.array_equal(search.state.bits_of(search.pool[0]), to_bits(starts[1].as_ring("gf2"), 12))
+    rng, counters = np.array([np.uint64(3)], dtype=np.uint64), np.zeros(4, dtype=np.int64)
+    search.advance(0, 50_000, 20, 2, rng, counters)
+    search.fresh()  # a new descent begins from all of them again
+    assert sorted(search.state.bits_of(snap).tobytes() for snap in search.pool) == want
+    walk = walk_state(FMT, starts, 0, index=2)  # a plain walk: one member per walker
+    assert np.array_equal(walk.best_bits(), to_bits(starts[2].as_ring("gf2"), 12))
+    assert all(from_bits(search.state.bits_of(p), 12, FMT, {}).verify().ok for p in search.pool)
+
+
+def test_a_ternary_pool_keeps_its_signs():
+    starts = _variants(_naive("zt"))
+    search = walk_state(FMT, starts, 0, adaptive=(2, 100, 400), walk_ring="zt")
+    schemes = [from_masks(search.state.bits_of(p), 12, FMT, {}) for p in search.pool]
+    assert len(schemes) == 3 and all(s.verify("zt").ok for s in schemes)
+    assert sorted(_terms(s) for s in schemes) == sorted(_terms(s) for s in starts)  # signs may move between factors
+
+
+def _terms(s: Scheme) -> list:
+    """The scheme's terms as rank-one tensors, in order."""
+    U, V, W = (np.asarray(m, dtype=np.int64) for m in s.factors)
+    return sorted(np.einsum("i,j,k->ijk", U[:, r], V[:, r], W[:, r]).tobytes() for r in range(s.rank))
+
+
+def test_a_pool_walks_without_symmetry():
+    with pytest.raises(DecompError, match="a pool of starts walks without symmetry"):
+        walk_state(Format(3, 3, 3), [Scheme(Format(3, 3, 3), *Format(3, 3, 3).naive_factors(), ring="z")], 0,
+                   symmetry="cyclic")
+
+
+@pytest.mark.parametrize("search", ["adaptive", "walk"])
+def test_solve_from_a_pool_of_starts(search, flip_kernels_compiled):
+    """Three bases of the standard 2x2x3 (12): the search reaches 11 from
+    the pool, verified exactly, and says where it began."""
+    res = solve(FMT, 11, method="flip", ring="gf2", seed=5, start=_variants(_naive()), search=search,
+                walkers=2, time_limit=60)
+    assert res.success and res.scheme.rank == 11 and res.scheme.verify().ok
+    prov = res.scheme.provenance
+    assert prov["start"] == "pool of 3 schemes of rank 12 (naive 3)" and prov["start_rank"] == 12
+
+
+def test_a_pool_s_credit_is_its_most_cautious_member_s():
+    """A result at the pool's rank may be any member carried forward: it
+    counts for the member we can least claim, per ring where members count."""
+    imported = parse_algorithm("2x2x2", STRASSEN).as_ring("z")
+    imported = imported.with_factors(*imported.factors, method="alphatensor")
+    found = parse_algorithm("2x2x2", STRASSEN).as_ring("gf2")
+    found = found.with_factors(*found.factors, method="sat")
+    prov = dict(method="flip", **start_provenance([found, imported]))
+    assert prov["start_ring"] == "z" and prov["start_rank"] == 7
+    assert prov["start_credit"]["gf2"] == "import" and prov["start_credit"]["z"] == "import"
+    assert credit_of(prov, 7, "gf2") == "import" and credit_of(prov, 6, "gf2") == "flip"
+    both_found = dict(method="flip", **start_provenance([found, found.with_factors(*found.factors, method="flip")]))
+    assert both_found["start_credit"]["gf2"] == "sat"  # found columns: the first in table order
+    assert credit_of(both_found, 7, "z") == "flip"  # no member counts over z: the lift is the find
+
+
+def test_stored_starts_take_the_lowest_rank_over_the_ring():
+    ext = _strassen_extended()
+    gf2 = ext.as_ring("gf2")
+    gf2 = sym.sandwich(gf2, *_BASES[1])
+    schemes = [*_variants(_naive()), ext, gf2, parse_algorithm("2x2x2", STRASSEN)]
+    assert [(s.rank, s.ring.value) for s in stored_starts(schemes, "2x2x3", "z")] == [(11, "z")]
+    assert sorted(s.ring.value for s in stored_starts(schemes, "2x2x3", "gf2")) == ["gf2", "z"]
+    with pytest.raises(DecompError, match="--start stored: the catalogue holds no zt scheme with entries in "):
+        stored_starts([gf2], "2x2x3", "zt", ternary=True)
+
+
+def test_cli_start_stored(tmp_path, capsys, flip_kernels_compiled):
+    cat = tmp_path / "cat"
+    for s in _variants(_strassen_extended(), method="meta"):
+        assert Catalogue(cat).add(s).status == "added"
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--start", "stored", "--seed", "2",
+                            "--time-limit", "30", "--results", cat, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["rank"] == 11
+    prov = d["scheme"]["provenance"]
+    assert prov["start"] == "pool of 3 schemes of rank 11 (meta 3)"
+    assert credit_of(prov, 11, "gf2") == "combined"  # the pool's rank: a start carried forward, not a find
+    code, _, err = run_cli(["solve", "2x2x4", "--rank", "14", "--start", "stored", "--results", cat], capsys)
+    assert code == 2 and "--start stored: the catalogue holds no gf2 scheme of 2x2x4" in err
+    assert "Traceback" not in err
