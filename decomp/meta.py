@@ -35,6 +35,7 @@ import itertools
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .core import symmetry as sym
 from .core.coefficients import store_ternary
@@ -106,7 +107,8 @@ def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     return extend(best, fmt).require_valid()
 
 
-def stored_starts(schemes, fmt, ring, ternary: bool = False) -> list[Scheme]:
+def stored_starts(schemes, fmt, ring, ternary: bool = False, where: str = "--start stored: the catalogue"
+                  ) -> list[Scheme]:
     """A pool of starts from the catalogue: every stored scheme of fmt at
     the lowest rank stored over `ring` (in {-1, 0, 1} for a ternary walk),
     so that a search goes on from all of them at once; a one-line error
@@ -115,9 +117,24 @@ def stored_starts(schemes, fmt, ring, ternary: bool = False) -> list[Scheme]:
     usable = [s for s in schemes if s.fmt == fmt and implies(s.ring, ring) and (s.ternary or not ternary)]
     if not usable:
         what = " with entries in {-1, 0, 1}" if ternary else ""
-        raise DecompError(f"--start stored: the catalogue holds no {ring.value} scheme{what} of {fmt}")
+        raise DecompError(f"{where} holds no {ring.value} scheme{what} of {fmt}")
     low = min(s.rank for s in usable)
     return [s.require_valid() for s in usable if s.rank == low]
+
+
+def folder_starts(folder, fmt, ring, ternary: bool = False) -> list[Scheme]:
+    """--start FOLDER: the pool of stored_starts over the scheme files
+    (*.json, in subfolders too: a catalogue folder works) in a folder that
+    is not the catalogue the results go to (imports, another run's
+    catalogue). A file that does not load is a one-line error, as it is
+    for --start FILE; files of other formats are left out."""
+    from .core.io import read_json
+
+    folder = Path(folder)
+    if not isinstance(fmt, Format):
+        raise DecompError(f"--start {folder} needs a matrix format, not a target")
+    schemes = [s for s in (read_json(p, verify=False) for p in sorted(folder.rglob("*.json"))) if s.fmt == fmt]
+    return stored_starts(schemes, fmt, ring, ternary, where=f"--start {folder}")
 
 
 # --start values built from the catalogue rather than read from a file.

@@ -143,3 +143,27 @@ def test_cli_start_stored(tmp_path, capsys, flip_kernels_compiled):
     code, _, err = run_cli(["solve", "2x2x4", "--rank", "14", "--start", "stored", "--results", cat], capsys)
     assert code == 2 and "--start stored: the catalogue holds no gf2 scheme of 2x2x4" in err
     assert "Traceback" not in err
+
+
+def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_compiled):
+    """--start FOLDER: the pool over the scheme files in it (subfolders too),
+    results stored in --results; a corrupt file is one line, exit 2."""
+    from decomp.core.io import write_json
+
+    starts = tmp_path / "starts"
+    for i, s in enumerate(_variants(_strassen_extended(), method="meta")[:2]):
+        write_json(s, starts / "sub" / f"s{i}.json")
+    write_json(_naive(), starts / "naive.json")  # rank 12: above the pool's rank
+    write_json(parse_algorithm("2x2x2", STRASSEN), starts / "strassen.json")  # another format: left out
+    cat = tmp_path / "cat"
+    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--seed", "3",
+                            "--time-limit", "30", "--results", cat, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["stored"] == "added"
+    assert d["scheme"]["provenance"]["start"] == "pool of 2 schemes of rank 11 (meta 2)"
+    code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--start", str(starts), "--results", cat], capsys)
+    assert code == 2 and f"--start {starts} holds no gf2 scheme of 3x3x3" in err
+    (starts / "broken.json").write_text("{not json")
+    code, _, err = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--results", cat], capsys)
+    assert code == 2 and "broken.json: not valid JSON" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -125,8 +125,9 @@ def solve_cmd(
                                              "combination DP's scheme over the catalogue), projected (the "
                                              "best projection of a stored scheme of a larger format), "
                                              "extended (the best extension of a stored scheme one index "
-                                             "smaller) or stored (a pool: every stored scheme of the format at "
-                                             "its lowest rank)"),
+                                             "smaller), stored (a pool: every stored scheme of the format at "
+                                             "its lowest rank) or a folder of scheme files (the same pool "
+                                             "over them)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
@@ -158,9 +159,14 @@ def solve_cmd(
     from ..meta import CATALOGUE_STARTS
     from ..solvers.flip.solver import walk_ring_of
 
-    if start in CATALOGUE_STARTS:
+    if start in CATALOGUE_STARTS or (start is not None and Path(start).is_dir()):
         ternary = walk_ring_of(ring.value, fmt, options.get("walk_ring"), options.get("symmetry", "none")) == "zt"
-        options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
+        if start in CATALOGUE_STARTS:
+            options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
+        else:  # a folder of scheme files: a pool, as --start stored over another catalogue
+            from ..meta import folder_starts
+
+            options["start"] = folder_starts(start, fmt, ring.value, ternary)
     cat = catalogue(results) if store else None
     res, stored, zt = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:
