@@ -30,7 +30,8 @@ _BASES = [(np.eye(2, dtype=int), np.eye(2, dtype=int), np.eye(3, dtype=int)),
 
 
 def _variants(s: Scheme, **provenance) -> list[Scheme]:
-    return [sym.sandwich(s, *b).with_factors(*sym.sandwich(s, *b).factors, **provenance) for b in _BASES]
+    changed = [sym.sandwich(s, *b) for b in _BASES]
+    return [c.with_factors(*c.factors, **provenance) for c in changed]
 
 
 def _naive(ring="z") -> Scheme:

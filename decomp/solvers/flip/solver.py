@@ -12,6 +12,8 @@ nothing: improvements reach the caller through SolveState.improved.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ...core.coefficients import ternary_member
 from ...core.credit import start_provenance
 from ...core.errors import DecompError
@@ -65,10 +67,7 @@ def start_label(start: Scheme) -> str:
 def pool_label(starts: list[Scheme]) -> str:
     """What a pool of starts was, for provenance: its size and rank, and
     where its members came from (method counts)."""
-    methods = {}
-    for s in starts:
-        m = s.provenance.get("method") or "scheme"
-        methods[m] = methods.get(m, 0) + 1
+    methods = Counter(s.provenance.get("method") or "scheme" for s in starts)
     made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
     return f"pool of {len(starts)} schemes of rank {starts[0].rank} ({made})"
 
