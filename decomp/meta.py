@@ -44,7 +44,7 @@ from .core.errors import DecompError
 from .core.formats import Format
 from .core.projection import best_projection
 from .core.records import best_known
-from .core.rings import Ring, implies
+from .core.rings import Ring
 from .core.scheme import Scheme
 from .core.store import Catalogue
 from .solvers.api import checked_seed, solve, spawned_seed
@@ -95,7 +95,7 @@ def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best, best_rank = None, None
     for s in schemes:
-        if not isinstance(s.fmt, Format) or not implies(s.ring, ring) or (ternary and not s.ternary):
+        if not isinstance(s.fmt, Format) or not s.serves(ring) or (ternary and not s.ternary):
             continue
         ways = _extension_ways(s.fmt.dims, fmt)
         if ways and (best is None or s.rank + ways[0][0] < best_rank):
@@ -114,7 +114,7 @@ def stored_starts(schemes, fmt, ring, ternary: bool = False, where: str = "--sta
     so that a search goes on from all of them at once; a one-line error
     when there is none."""
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
-    usable = [s for s in schemes if s.fmt == fmt and implies(s.ring, ring) and (s.ternary or not ternary)]
+    usable = [s for s in schemes if s.fmt == fmt and s.serves(ring) and (s.ternary or not ternary)]
     if not usable:
         what = " with entries in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"{where} holds no {ring.value} scheme{what} of {fmt}")
@@ -257,7 +257,7 @@ class MetaSearch:
                 self._offer(s)
 
     def _usable(self, s: Scheme) -> bool:
-        return implies(s.ring, self.ring)
+        return s.serves(self.ring)
 
     def _offer(self, s: Scheme) -> bool:
         """Put s into its format's pool when it is at the pool's rank or

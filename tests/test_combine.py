@@ -14,6 +14,7 @@ from decomp.core.rings import Ring
 from decomp.core.recipes import build_table
 from decomp.core.render import parse_algorithm
 from decomp.core.scheme import Scheme
+from decomp.core.store import Catalogue
 
 S = parse_algorithm("2x2x2", STRASSEN)
 L = parse_algorithm("3x3x3", LADERMAN)
@@ -121,7 +122,6 @@ def test_dp_rank_is_the_same_in_every_orientation(alphatensor_r):
 
 def test_combine_cli_materialise_and_table(tmp_path, capsys):
     res = tmp_path / "cat"
-    from decomp.core.store import Catalogue
     Catalogue(res).add(S)
     Catalogue(res).add(L)
     out = tmp_path / "666.json"
@@ -165,3 +165,20 @@ def test_combined_scheme_over_zt_takes_only_ternary_schemes(alphatensor_r):
     at444 = next(x for x in alphatensor_r if x.fmt.dims == (4, 4, 4))
     s = combined_scheme([at345, at444], "4x4x8", "zt")
     assert s.rank == 98 and s.ring is Ring.ZT and s.verify("zt").ok
+
+
+def test_table_and_combine_no_write_leave_the_catalogues_table_alone(tmp_path, capsys):
+    """A look at one ring (or a small --max) with --no-write prints the table
+    and keeps TABLE.md and table.csv as the last full run wrote them."""
+    res = tmp_path / "res"
+    Catalogue(res).add(S)
+    code, _, _ = run_cli(["table", "--ring", "all", "--max", "3", "--results", res], capsys)
+    full_md, full_csv = (res / "TABLE.md").read_text(), (res / "table.csv").read_text()
+    assert code == 0 and "gf2" in full_csv and "2x3x3" in full_csv
+    code, out, _ = run_cli(["table", "--ring", "q", "--max", "2", "--results", res, "--no-write"], capsys)
+    assert code == 0 and "2x2x2" in out and "wrote" not in out
+    code, out, _ = run_cli(["combine", "--max", "2", "--results", res, "--no-write"], capsys)
+    assert code == 0 and "2x2x2" in out
+    assert (res / "TABLE.md").read_text() == full_md and (res / "table.csv").read_text() == full_csv
+    code, out, _ = run_cli(["table", "--ring", "q", "--max", "2", "--results", res], capsys)
+    assert code == 0 and "wrote" in out and (res / "table.csv").read_text() != full_csv

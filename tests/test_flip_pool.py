@@ -16,7 +16,7 @@ from decomp.core.formats import Format
 from decomp.core.render import parse_algorithm
 from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
-from decomp.meta import stored_starts
+from decomp.meta import extended_start, stored_starts
 from decomp.solvers.flip.ternary import from_masks
 from decomp.solvers.flip.walk import start_pool, walk_state
 from decomp.solvers.gf2.bits import from_bits, to_bits
@@ -128,6 +128,23 @@ def test_stored_starts_take_the_lowest_rank_over_the_ring():
     assert sorted(s.ring.value for s in stored_starts(schemes, "2x2x3", "gf2")) == ["gf2", "z"]
     with pytest.raises(DecompError, match="--start stored: the catalogue holds no zt scheme with entries in "):
         stored_starts([gf2], "2x2x3", "zt", ternary=True)
+
+
+def test_zt_starts_take_a_z_scheme_with_entries_in_minus_one_to_one():
+    """Catalogue.add files a Z scheme under z only; a zt search's starts
+    (stored, projected, extended) take it all the same when its entries are
+    in {-1, 0, 1}, and not when one is 2."""
+    ext = _strassen_extended()
+    assert ext.ring.value == "z" and ext.ternary and ext.serves("zt") and not ext.as_ring("gf2").serves("zt")
+    assert [s.rank for s in stored_starts([ext], "2x2x3", "zt", ternary=True)] == [11]
+    assert extended_start([parse_algorithm("2x2x2", STRASSEN)], "2x2x3", "zt", ternary=True).rank == 11
+    U, V, W = (np.array(m) for m in ext.factors)
+    u, v, w = U[:, :1], V[:, :1], W[:, :1]
+    # two more terms that cancel: 2u(x)v(x)w + u(x)v(x)(-2w)
+    wide = Scheme(ext.fmt, np.hstack([U, 2 * u, u]), np.hstack([V, v, v]), np.hstack([W, w, -2 * w]), ring="z")
+    assert wide.verify("z").ok and not wide.ternary and not wide.serves("zt") and wide.serves("q")
+    with pytest.raises(DecompError, match="holds no zt scheme"):
+        stored_starts([wide], "2x2x3", "zt")
 
 
 def test_cli_start_stored(tmp_path, capsys, flip_kernels_compiled):

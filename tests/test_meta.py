@@ -131,7 +131,7 @@ def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, alphatensor_r
     (["2x2x3,2x3"], "malformed format '2x3'"),
     (["2x2x3", "--slice", "0"], "--time-limit and --slice must be positive"),
     (["2x2x3", "-o", "start=naive"], "meta sets the flip option 'start' itself"),
-    (["2x2x3", "-o", "walk_ring=q", "--time-limit", "2"], "walk_ring must be gf2 or zt"),
+    (["2x2x3", "-o", "walk_ring=q", "--time-limit", "2"], "walk_ring must be gf2, zt or gf3"),
     (["2x2x3", "--kinds", "own,sideways"], "meta edge kinds must be among own, extended, projected, not sideways"),
     (["2x2x3", "--kinds", ","], "meta edge kinds must be among own, extended, projected, not none"),
 ])

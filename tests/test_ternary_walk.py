@@ -110,7 +110,7 @@ def test_ternary_walk_refuses_a_start_with_larger_entries():
         solve("2x2x2", 7, method="flip", ring="z", seed=1, time_limit=5, walk_ring="zt", start=start)
 
 
-@pytest.mark.parametrize("option,text", [({"walk_ring": "q"}, "walk_ring must be gf2 or zt, not 'q'"),
+@pytest.mark.parametrize("option,text", [({"walk_ring": "q"}, "walk_ring must be gf2, zt or gf3, not 'q'"),
                                          ({"walk_ring": "zt", "symmetry": "cyclic"},
                                           "ternary walks \\(walk_ring=zt\\) have no symmetric version")])
 def test_bad_ternary_options_get_one_line_errors(option, text):

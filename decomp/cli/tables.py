@@ -15,6 +15,12 @@ from ..core.io import write_json
 from .common import JsonOpt, ResultsOpt, RingName, app, catalogue, console, emit_json, print_skipped
 
 
+# The catalogue's TABLE.md and table.csv are what a look at one ring or a
+# small --max would otherwise overwrite: --no-write leaves them as they are.
+WriteOpt = typer.Option(True, "--write/--no-write",
+                        help="write TABLE.md and table.csv into the catalogue (--no-write: print only)")
+
+
 @app.command()
 def combine(
     max_dim: int = typer.Option(12, "--max", help="largest dimension of the table (<= 16)"),
@@ -23,6 +29,7 @@ def combine(
     materialise: List[str] = typer.Option([], "--materialise", help="format to build as a verified scheme"),
     out: Optional[Path] = typer.Option(None, "--out", help="file for the materialised scheme (one format)"),
     store: bool = typer.Option(False, "--store/--no-store", help="add materialised schemes to the catalogue"),
+    write: bool = WriteOpt,
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
@@ -49,7 +56,7 @@ def combine(
             cat.add(s)
     ranks = {d: r.rank for d, r in table.recipes.items() if 2 <= d[0] <= d[1] <= d[2]}
     rows = build_rows(cat, ring.value, combined=ranks, max_dim=max_dim)
-    if cat.root.exists() or store:
+    if write and (cat.root.exists() or store):
         write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
     if json_out:
         emit_json({"ring": ring.value, "max": max_dim, "seconds": round(table.seconds, 3),
@@ -94,11 +101,12 @@ def table(
     max_dim: int = typer.Option(12, "--max"),
     combined: bool = typer.Option(True, "--combined/--no-combined", help="include the combination DP column"),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write a heat map PNG of our rank - best known"),
+    write: bool = WriteOpt,
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
     """Our best rank per format and method next to the best known ranks;
-    also written to <results>/TABLE.md and table.csv."""
+    also written to <results>/TABLE.md and table.csv (unless --no-write)."""
     from ..core.rings import Ring
     from ..table import plot_gaps, table_rows, write_outputs
 
@@ -108,7 +116,8 @@ def table(
     rows = table_rows(cat, ring, max_dim, combined)
     if not rows:
         raise DecompError(f"the catalogue {cat.root} has no scheme usable over {ring}")
-    write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
+    if write:
+        write_outputs(rows, cat.root / "TABLE.md", cat.root / "table.csv")
     if plot is not None:
         plot_gaps(rows, plot)
     if json_out:
@@ -117,5 +126,8 @@ def table(
                     "best": r.best, "gap": r.gap, "seconds": r.seconds} for r in rows])
         return 0
     print_rows(rows)
-    console.print(f"wrote {cat.root / 'TABLE.md'} and {cat.root / 'table.csv'}" + (f" and {plot}" if plot else ""))
+    wrote = [str(cat.root / "TABLE.md"), str(cat.root / "table.csv")] if write else []
+    wrote += [str(plot)] if plot else []
+    if wrote:
+        console.print("wrote " + " and ".join(wrote))
     return 0

@@ -62,7 +62,7 @@ def _dense(pos, vals, s: Scheme) -> list[np.ndarray]:
     return mats
 
 
-def _residual(mats, s: Scheme, modulus: int) -> np.ndarray:
+def residual_mod(mats, s: Scheme, modulus: int) -> np.ndarray:
     """F(x) = sum_r U (x) V (x) W - T over Z/modulus, as int64 dense tensor
     (reduced term by term: entries up to 2^24 would overflow a product of three)."""
     U, V, W = (m % modulus for m in mats)
@@ -180,7 +180,7 @@ def _lift_support(s: Scheme, max_bits: int) -> tuple[LiftResult, bool]:
         candidate = _candidate(s, mats, 1 << k)
         if candidate is not None:
             return LiftResult(candidate, f"lifted to Z after {k - 1} Hensel step(s)"), True
-        F = _residual(mats, s, modulus).ravel()
+        F = residual_mod(mats, s, modulus).ravel()
         if np.any(F % (1 << k)):
             return LiftResult(None, "internal: residual not divisible"), True  # cannot happen
         rhs = ((-(F // (1 << k))) % 2)[eqs].astype(np.uint8)
@@ -286,7 +286,7 @@ def _lift_free(s: Scheme, max_bits: int = FREE_BITS, tries: int = FREE_TRIES, se
             if z is not None:
                 return LiftResult(z, f"lifted to Z after {k - 1} Hensel step(s), with entries off the GF(2) "
                                      f"support (sign choice {attempt + 1})")
-            F = _residual(mats, s, modulus).ravel()
+            F = residual_mod(mats, s, modulus).ravel()
             if np.any(F[untouched]):
                 message = "does not lift: an untouched tensor entry is odd"
                 break

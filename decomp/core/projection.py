@@ -235,12 +235,12 @@ def projected_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     `ternary` (a ternary walk's start); a one-line error when there is
     none."""
     from .errors import DecompError
-    from .rings import Ring, implies
+    from .rings import Ring
 
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best = None
     for s in schemes:
-        if not isinstance(s.fmt, Format) or not implies(s.ring, ring):
+        if not isinstance(s.fmt, Format) or not s.serves(ring):
             continue
         if sum(s.fmt.dims) - sum(fmt.dims) > START_MAX_DROP:
             continue

@@ -15,7 +15,7 @@ from . import combine as cb
 from . import symmetry as sym
 from .errors import DecompError
 from .formats import Format
-from .rings import Ring, implies
+from .rings import Ring
 from .scheme import Scheme
 
 
@@ -125,7 +125,7 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
         raise DecompError(f"--recombine-max must be >= 0 (0: no recombination), got {recombine_max}")
     # Structured targets (poly:3, complex, ...) share the catalogue but are not formats.
     usable = [s if s.ring is ring or ring is Ring.Q else s.as_ring(ring) for s in schemes
-              if isinstance(s.fmt, Format) and (implies(s.ring, ring) or s.ring is ring)
+              if isinstance(s.fmt, Format) and s.serves(ring)
               and max(s.fmt.dims) <= max_dim]
     bases: list[Scheme] = []
     best_stored: dict = {}

@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import SchemeError
 from .formats import Format
-from .rings import Ring, integer_columns, to_exact_array
+from .rings import Ring, implies, integer_columns, to_exact_array
 from .targets import Target, parse_format_or_target
 
 # Float64 BLAS is exact on integers while every partial sum stays below 2^53.
@@ -114,6 +114,17 @@ class Scheme:
     def ternary(self) -> bool:
         """Every coefficient in {-1, 0, 1} (what a ternary walk starts from)."""
         return set(self.coefficients) <= {-1, 0, 1}
+
+    def serves(self, ring) -> bool:
+        """Whether this (stored, verified) scheme is one over `ring` as it
+        stands: its ring implies that one, or `ring` is zt and it is an
+        integral scheme with entries in {-1, 0, 1} (a Z scheme stored before,
+        or without, its zt copy: Catalogue.add files a scheme under its own
+        ring only)."""
+        ring = Ring.parse(ring)
+        if implies(self.ring, ring):
+            return True
+        return ring is Ring.ZT and self.ring in (Ring.Z, Ring.Q) and self.ternary
 
     def with_factors(self, U, V, W, fmt=None, ring=None, **provenance) -> "Scheme":
         prov = dict(self.provenance)

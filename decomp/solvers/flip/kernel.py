@@ -300,6 +300,27 @@ def first_dependent(vecs, combo, k):
     return -1
 
 
+@njit(inline="always", **KERNEL)
+def group_at(q0, elig, tab, members):
+    """The group (terms sharing a factor in one mode) of eligible entry q0,
+    read into members, when q0 is its head and it has 3 or more members:
+    returns (mode, size), size 0 otherwise. Visiting every eligible entry
+    this way sees each group of 3 or more once (the eligible list holds
+    every member of a group of 2 or more). At most members.shape[0] are read."""
+    t = elig[q0] >> 2
+    mode = elig[q0] & 3
+    s = tab[SLOT, mode, t]
+    if tab[HEAD, mode, s] != t or tab[CNT, mode, s] < 3:
+        return mode, 0
+    k = 0
+    u = t
+    while u >= 0 and k < members.shape[0]:
+        members[k] = u
+        k += 1
+        u = tab[NXT, mode, u]
+    return mode, k
+
+
 @njit(**KERNEL)
 def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vecs, combo):
     """One general reduction if any group (terms sharing a factor a in some
@@ -308,20 +329,10 @@ def _reduce_dependent(r, F, keys, tab, hist, elig, st, shift, mask, members, vec
       sum_t a(x)x_t(x)y_t = sum_{t>0} a(x)x_t(x)(y_t + y_0),
     one term fewer. (Pairs, s = 1, are merged as they appear.)
     Returns the new rank (r when nothing was found)."""
-    # groups of 3 or more, each visited once from its head; the eligible
-    # list holds every member of a group of 2 or more, so it is enough
     for q0 in range(st[NELIG]):
-        t = elig[q0] >> 2
-        mode = elig[q0] & 3
-        s = tab[SLOT, mode, t]
-        if tab[HEAD, mode, s] != t or tab[CNT, mode, s] < 3:
-            continue  # visit each group once, from its head
-        k = 0
-        u = t
-        while u >= 0 and k < 64:
-            members[k] = u
-            k += 1
-            u = tab[NXT, mode, u]
+        mode, k = group_at(q0, elig, tab, members)
+        if k == 0:
+            continue
         for side in range(2):
             mx = (mode + 1 + side) % 3
             my = (mode + 2 - side) % 3

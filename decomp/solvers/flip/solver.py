@@ -1,7 +1,8 @@
 """solve(..., method="flip"): flip-graph random walks over GF(2) (Kauers &
 Moosbauer 2023), with plus transitions (Arai, Ichikawa & Hukushima 2024),
 cyclic symmetry (Moosbauer & Poole 2025), an adaptive search, and lifting
-to Z.
+to Z; or walks over Z with entries in {-1, 0, 1}, or over GF(3) lifted to
+Q or Z.
 
 The walk is the numba kernel in kernel.py, driven by walk.py's walker; this
 module checks the options, runs one walker inline or several on the process
@@ -19,6 +20,7 @@ from ...core.credit import start_provenance
 from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.lift import lift_gf2
+from ...core.lift3 import lift_gf3
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ...parallel import run_jobs
@@ -106,6 +108,9 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     {-1, 0, 1}) unless a symmetry is asked for or a factor has more than 64
     entries, and over GF(2) otherwise:
     from the standard algorithm GF(2) walks go lower (README, "Ternary walks").
+    walk_ring="gf3" walks over GF(3) and lifts a scheme at the target
+    3-adically to the ring asked for (q, z or zt; core/lift3.py): fractions
+    with denominators prime to 3, such as 1/2, come out over q.
     lift_points: a GF(2) scheme at the target that does not lift is walked
     along its plateau and a lift tried at up to this many points before the
     walk goes on (plateau_lift.py; 0: never)."""
@@ -114,7 +119,13 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     walk_ring = walk_ring_of(problem.ring, fmt, walk_ring, symmetry)
     want_z = problem.ring in (Ring.Z, Ring.ZT, Ring.Q)
     ternary = walk_ring == "zt"
+    gf3 = walk_ring == "gf3"
+    if gf3 and not want_z:
+        raise DecompError("a walk over gf3 (walk_ring=gf3) finds schemes over q, z or zt, lifted 3-adically; "
+                          "not over gf2")
     lift = want_z and not ternary if lift is None else bool(lift) and not ternary
+    if gf3 and not lift:
+        raise DecompError("a walk over gf3 (walk_ring=gf3) needs the lift: its schemes hold mod 3 only")
     if want_z and not lift and not ternary:
         raise DecompError("over z the flip solver needs --lift (it walks over GF(2)) or -o walk_ring=zt")
     if fixed_terms is not None:
@@ -142,9 +153,10 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
     lift_points = _count("lift_points", lift_points)
     if restart_flips is not None:
         restart_flips = _count("restart_flips", restart_flips)
-    lift_ring = Ring.ZT if problem.ring is Ring.ZT else Ring.Z  # what a GF(2) walk's scheme is lifted to
+    # what a walk's scheme is lifted to: a GF(2) one to z (or zt), a GF(3) one to the ring asked for
+    lift_ring = problem.ring if gf3 else Ring.ZT if problem.ring is Ring.ZT else Ring.Z
     extra_prov = {"symmetry": symmetry} if symmetry != "none" else {}
-    if ternary:
+    if ternary or gf3:
         extra_prov["walk_ring"] = walk_ring
     if label is not None:
         # its rank, ring and credit too, so the table can tell a find from the start carried forward
@@ -157,13 +169,13 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
                  (0 if searches[w] == "adaptive" else WALK_RESTART),
                  symmetry=symmetry, parts=parts, fixed_terms=fixed_terms,
                  adaptive=pooled if searches[w] == "adaptive" else None, walk_ring=walk_ring,
-                 lift_points=lift_points if lift else 0,
+                 lift_points=lift_points if lift and not gf3 else 0,  # plateau lifts are GF(2)'s
                  lift_ring=lift_ring)
             for w, seed in enumerate(problem.worker_seeds(nwalkers))]
 
     def on_report(rep: dict) -> bool:
         improved = None
-        if rep["F"] is not None:
+        if rep["F"] is not None and not gf3:  # a GF(3) scheme is valid over no ring we store
             improved = scheme_of(rep["F"], rep["best_rank"], fmt,
                                  problem.provenance(walker=rep["walker"], **extra_prov), walk_ring)
         counters = {k: v for k, v in rep.items() if k not in ("walker", "rank", "best_rank", "F")}
@@ -198,13 +210,18 @@ def run(problem: Problem, start="naive", workers=1, plateau=20_000, plus_margin=
         if lifted is None and best["rank"] > problem.rank:
             # The walker lifts at the target only; a run that ends above it
             # still returns its best scheme over Z when that one lifts.
-            res = lift_gf2(walked, ring=lift_ring)
+            res = (lift_gf3 if gf3 else lift_gf2)(walked, ring=lift_ring)
             extra["lift"] = f"best rank {best['rank']} (above the target): {res.message}"
             lifted = None if res.scheme is None else res.scheme.factors
+            lifted_ring = None if res.scheme is None else res.scheme.ring.value
+        else:
+            lifted_ring = best.get("lifted_ring")
         if lifted is not None:
-            # over zt the lift has entries in {-1, 0, 1} already (lift_gf2 with ring zt)
-            scheme = Scheme(fmt, *lifted, ring=Ring.Z, provenance=dict(prov, lifted_from="gf2"))
-            message += "; lifted to Z"
+            # over zt the lift has entries in {-1, 0, 1} already (lift_gf2 with ring zt); a GF(3)
+            # walk's lift may hold fractions
+            ring = Ring.Q if lifted_ring == Ring.Q.value else Ring.Z
+            scheme = Scheme(fmt, *lifted, ring=ring, provenance=dict(prov, lifted_from=walk_ring))
+            message += f"; lifted to {ring.value.upper()}"
         else:
             scheme = None
             message += f"; {extra['lift']}"

@@ -1,5 +1,6 @@
 """Walk state for ternary walks over Z (ternary_kernel.py): schemes with
-entries in {-1, 0, 1} as pairs of bit masks, and back.
+entries in {-1, 0, 1} as pairs of bit masks, and back; also for walks over
+GF(3) on the same masks.
 
 Outside the kernel a scheme travels as signed masks T[mode, t, 0/1] (the
 +1 and -1 entries of each factor, the term's sign put into its mode-0
@@ -19,6 +20,8 @@ from . import ternary_kernel
 
 # Factors are single words of +1 bits and -1 bits.
 MAX_BITS = 64
+# Flips between two searches for a dependent triple (ternary_kernel.walk's default).
+SCAN_EVERY = 256
 _WEIGHTS = np.left_shift(np.uint64(1), np.arange(MAX_BITS, dtype=np.uint64))
 
 
@@ -71,11 +74,13 @@ def from_masks(T: np.ndarray, r: int, fmt: Format, provenance: dict) -> Scheme:
 
 class TernaryWalk:
     """The walk-state interface of PlainWalk (plain_walk.py) for ternary walks;
-    bits are signed masks (from_masks reads them)."""
+    bits are signed masks (from_masks reads them). mod3=True walks over
+    GF(3) (the same masks, -1 standing for 2): s0 is then a scheme mod 3
+    (lift3.gf3_scheme), and so are the schemes the walk reaches."""
 
-    def __init__(self, s0: Scheme, extra_terms: int):
+    def __init__(self, s0: Scheme, extra_terms: int, mod3: bool = False):
         check_ternary(s0.fmt)
-        self.s0, self.cap = s0, s0.rank + extra_terms
+        self.s0, self.cap, self.mod3 = s0, s0.rank + extra_terms, mod3
         self.F0, self.sg0 = to_masks(s0, self.cap)
         self.fresh()
 
@@ -95,7 +100,8 @@ class TernaryWalk:
 
     def advance(self, target, steps, plateau, plus_margin, rng, counters) -> int:
         self.rank = ternary_kernel.walk(self.F, self.sg, self.rank, target, steps, plateau, plus_margin,
-                                        self.best_F, self.best_sg, self.best_r, rng, counters)
+                                        self.best_F, self.best_sg, self.best_r, rng, counters,
+                                        SCAN_EVERY, self.mod3)
         return self.rank
 
     def best_bits(self) -> np.ndarray:

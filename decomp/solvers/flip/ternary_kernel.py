@@ -21,6 +21,15 @@ for l = +1 or -1, drawn at random; the other sign is taken when the first
 leaves {-1, 0, 1}, and the flip is skipped when both do. Merges, the
 dependent-triple reduction and plus transitions are the GF(2) kernel's, with
 signs, and each is made only when its results stay ternary.
+
+mod3=True walks over GF(3) instead, on the same masks (-1 = 2): every sum
+is taken mod 3 (1 + 1 = -1), so no move is ever refused. Why: GF(2) and
+{-1, 0, 1} walks never reach a scheme that needs 1/2, as the rational
+records of 2025 do (4x4x4 rank 48), while 1/2 = -1 mod 3: such a scheme is
+a GF(3) scheme, and a 3-adic lift (core/lift3.py) can bring one back to Q.
+The units of GF(3) are +-1, so the canonical form and the term signs serve
+unchanged; the periodic search for dependent factors in a group finds any
+linear dependency there (_reduce_dependent3), not only triples.
 """
 
 from __future__ import annotations
@@ -31,17 +40,31 @@ from numba import njit
 from ..gf2.rng import KERNEL, rand
 from ..gf2.words import clear, copy_into, equal, is_zero
 from .kernel import (
-    CNT, HEAD, NELIG, NEXT_MODE, NXT, SLOT, USED, delete_term, draw_flip, draw_plus_pair, group_insert,
-    group_remove, may_merge, rebuild, tables,
+    HEAD, NELIG, NEXT_MODE, NXT, SLOT, USED, delete_term, draw_flip, draw_plus_pair, group_at,
+    group_insert, group_remove, may_merge, rebuild, tables,
 )
 
 POS, NEG = 0, 1
 
 
 @njit(inline="always", **KERNEL)
-def _fits(F, md, d, ms, s, neg):
+def _sum(a, b, p, n, mod3):
+    """The +1 and -1 masks of (a, b) + (p, n), entrywise: over Z, where the
+    caller has checked that nothing adds up to +-2 (entries of opposite sign
+    cancel), or mod 3, where 1 + 1 = -1 and -1 + -1 = 1."""
+    if mod3:
+        P = (a & ~p & ~n) | (p & ~a & ~b) | (b & n)
+        N = (b & ~p & ~n) | (n & ~a & ~b) | (a & p)
+        return P, N
+    return (a & ~n) | (p & ~b), (b & ~p) | (n & ~a)
+
+
+@njit(inline="always", **KERNEL)
+def _fits(F, md, d, ms, s, neg, mod3):
     """Whether F[md, d] + (-1 if neg else 1) * F[ms, s] (signed factors as
-    stored) stays in {-1, 0, 1}."""
+    stored) stays in {-1, 0, 1}; mod 3 every sum does."""
+    if mod3:
+        return True
     p, n = F[ms, s, POS], F[ms, s, NEG]
     if neg:
         p, n = n, p
@@ -49,16 +72,13 @@ def _fits(F, md, d, ms, s, neg):
 
 
 @njit(inline="always", **KERNEL)
-def _add_canonical(F, md, d, ms, s, neg):
+def _add_canonical(F, md, d, ms, s, neg, mod3):
     """F[md, d] += (-1 if neg else 1) * F[ms, s], which must fit (_fits),
     then made canonical; returns -1 when that negated it, else 1."""
     p, n = F[ms, s, POS], F[ms, s, NEG]
     if neg:
         p, n = n, p
-    a, b = F[md, d, POS], F[md, d, NEG]
-    # entries of opposite sign cancel; nothing adds up to 2 (it fits)
-    P = (a & ~n) | (p & ~b)
-    N = (b & ~p) | (n & ~a)
+    P, N = _sum(F[md, d, POS], F[md, d, NEG], p, n, mod3)
     x = P | N
     low = x & (~x + np.uint64(1))
     if low & N:
@@ -69,12 +89,12 @@ def _add_canonical(F, md, d, ms, s, neg):
 
 
 @njit(inline="always", **KERNEL)
-def factor_add(mode, t, ms, s, neg, F, sg, keys, tab, hist, elig, st, shift, mask):
+def factor_add(mode, t, ms, s, neg, F, sg, keys, tab, hist, elig, st, shift, mask, mod3):
     """Term t's factor in `mode` += (-1 if neg else 1) * factor (ms, s),
     which must fit; the term's sign absorbs the canonical form's. Returns the
     size of its new group (0 for a zero factor, which stays out of the tables)."""
     group_remove(mode, t, tab, hist, elig, st)
-    sg[t] *= _add_canonical(F, mode, t, ms, s, neg)
+    sg[t] *= _add_canonical(F, mode, t, ms, s, neg, mod3)
     if is_zero(F, mode, t):
         return 0
     return group_insert(mode, t, F, keys, tab, hist, elig, st, shift, mask)
@@ -89,7 +109,7 @@ def _delete_signed(t, r, F, sg, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(**KERNEL)
-def _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask):
+def _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3):
     """If a term u shares t's factor in `mode` and one more factor (up to
     sign), merge: s_t a(x)b(x)c_t + s_u a(x)b(x)c_u = s_u a(x)b(x)(c_u + s_t s_u c_t),
     when that sum stays ternary. At most one merge; returns the new rank."""
@@ -104,8 +124,8 @@ def _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask):
             elif equal(F, b, u, F, b, t):
                 other = a
             neg = sg[t] != sg[u]
-            if other >= 0 and _fits(F, other, u, other, t, neg):
-                zero = factor_add(other, u, other, t, neg, F, sg, keys, tab, hist, elig, st, shift, mask) == 0
+            if other >= 0 and _fits(F, other, u, other, t, neg, mod3):
+                zero = factor_add(other, u, other, t, neg, F, sg, keys, tab, hist, elig, st, shift, mask, mod3) == 0
                 last = r - 1
                 r = _delete_signed(t, r, F, sg, keys, tab, hist, elig, st, shift, mask)
                 if u == last:
@@ -118,7 +138,7 @@ def _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(**KERNEL)
-def _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask):
+def _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3=False):
     """Merge until no two terms share two factors with a ternary sum, and
     no factor is zero."""
     t = 0
@@ -129,7 +149,7 @@ def _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask):
             continue
         merged = False
         for mode in range(3):
-            r2 = _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask)
+            r2 = _merge_at(t, mode, r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
             if r2 < r:
                 r = r2
                 merged = True
@@ -139,17 +159,15 @@ def _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask):
 
 
 @njit(inline="always", **KERNEL)
-def _sum_equals(F, mx, x, y, z, neg):
+def _sum_equals(F, mx, x, y, z, neg, mod3):
     """Whether F[mx, y] + (-1 if neg else 1) F[mx, z] fits and equals
     F[mx, x] up to sign; returns 0 (no), 1 (equal) or -1 (its negative)."""
-    if not _fits(F, mx, y, mx, z, neg):
+    if not _fits(F, mx, y, mx, z, neg, mod3):
         return 0
-    a, b = F[mx, y, POS], F[mx, y, NEG]
     p, n = F[mx, z, POS], F[mx, z, NEG]
     if neg:
         p, n = n, p
-    P = (a & ~n) | (p & ~b)
-    N = (b & ~p) | (n & ~a)
+    P, N = _sum(F[mx, y, POS], F[mx, y, NEG], p, n, mod3)
     if P == F[mx, x, POS] and N == F[mx, x, NEG]:
         return 1
     if N == F[mx, x, POS] and P == F[mx, x, NEG]:
@@ -158,7 +176,7 @@ def _sum_equals(F, mx, x, y, z, neg):
 
 
 @njit(**KERNEL)
-def _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members):
+def _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members, mod3=False):
     """One reduction if, in a group of terms sharing a factor a, one member's
     factor in another mode is a signed sum of two others':
     b_x = d (b_y + e b_z) gives
@@ -168,17 +186,9 @@ def _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members):
     any linear dependency; with signs, triples are what is cheap to test).
     Returns the new rank (r when nothing was found)."""
     for q0 in range(st[NELIG]):
-        t = elig[q0] >> 2
-        mode = elig[q0] & 3
-        s = tab[SLOT, mode, t]
-        if tab[HEAD, mode, s] != t or tab[CNT, mode, s] < 3:
-            continue  # visit each group once, from its head
-        k = 0
-        u = t
-        while u >= 0 and k < members.shape[0]:
-            members[k] = u
-            k += 1
-            u = tab[NXT, mode, u]
+        mode, k = group_at(q0, elig, tab, members)
+        if k == 0:
+            continue
         for side in range(2):
             mx = (mode + 1 + side) % 3
             my = (mode + 2 - side) % 3
@@ -193,21 +203,75 @@ def _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members):
                         if z == x:
                             continue
                         for e in range(2):
-                            d = _sum_equals(F, mx, x, y, z, e == 1)
+                            d = _sum_equals(F, mx, x, y, z, e == 1, mod3)
                             if d == 0:
                                 continue
                             ny = sg[y] * sg[x] * d < 0
                             nz = (sg[z] * sg[x] * d < 0) != (e == 1)
-                            if _fits(F, my, y, my, x, ny) and _fits(F, my, z, my, x, nz):
-                                factor_add(my, y, my, x, ny, F, sg, keys, tab, hist, elig, st, shift, mask)
-                                factor_add(my, z, my, x, nz, F, sg, keys, tab, hist, elig, st, shift, mask)
+                            if _fits(F, my, y, my, x, ny, mod3) and _fits(F, my, z, my, x, nz, mod3):
+                                factor_add(my, y, my, x, ny, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
+                                factor_add(my, z, my, x, nz, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
                                 r = _delete_signed(x, r, F, sg, keys, tab, hist, elig, st, shift, mask)
-                                return _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask)
+                                return _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
     return r
 
 
 @njit(**KERNEL)
-def _plus(r, F, sg, keys, tab, hist, elig, st, shift, mask, rng):
+def _reduce_dependent3(r, F, sg, keys, tab, hist, elig, st, shift, mask, members, work):
+    """Over GF(3): one reduction if, in a group of terms sharing a factor a,
+    the members' factors in another mode are linearly dependent (any number
+    of them, as the GF(2) kernel's _reduce_dependent finds; the triples of
+    _reduce_triple are the special case). With sum_p l_p x_p = 0, l_q = 1:
+      s_q a(x)x_q(x)y_q = sum_{p != q} a(x)x_p(x)(-l_p s_q y_q),
+    so each other member p takes y_p - l_p s_q s_p y_q and term q goes.
+    Elimination is on the masks: work[0], work[1] hold the reduced vectors'
+    +1 and -1 bits, work[2], work[3] their combinations of members (bit p:
+    coefficient of member p). Returns the new rank (r when nothing was found)."""
+    vp, vn, cp, cn = work[0], work[1], work[2], work[3]
+    for q0 in range(st[NELIG]):
+        mode, k = group_at(q0, elig, tab, members)
+        if k == 0:
+            continue
+        for side in range(2):
+            mx = (mode + 1 + side) % 3
+            my = (mode + 2 - side) % 3
+            nb = 0  # basis vectors so far, in work[:, :nb], each with lowest entry +1
+            for q in range(k):
+                P, N = F[mx, members[q], POS], F[mx, members[q], NEG]
+                CP, CN = np.uint64(1) << np.uint64(q), np.uint64(0)
+                for b in range(nb):
+                    low = (vp[b] | vn[b]) & (~(vp[b] | vn[b]) + np.uint64(1))
+                    if P & low:  # entry +1 at the pivot: subtract the basis vector
+                        P, N = _sum(P, N, vn[b], vp[b], True)
+                        CP, CN = _sum(CP, CN, cn[b], cp[b], True)
+                    elif N & low:
+                        P, N = _sum(P, N, vp[b], vn[b], True)
+                        CP, CN = _sum(CP, CN, cp[b], cn[b], True)
+                if P | N:
+                    x = P | N
+                    if (x & (~x + np.uint64(1))) & N:  # pivot -1: store the negative
+                        P, N, CP, CN = N, P, CN, CP
+                    vp[nb], vn[nb], cp[nb], cn[nb] = P, N, CP, CN
+                    nb += 1
+                    continue
+                # sum_p l_p x_p = 0 with l_q = 1 (the basis combines earlier members only)
+                tq = members[q]
+                for p in range(q):
+                    bit = np.uint64(1) << np.uint64(p)
+                    if (CP | CN) & bit == 0:
+                        continue
+                    lp = 1 if CP & bit else -1
+                    tp = members[p]
+                    # y_p += (-l_p s_q s_p) y_q
+                    factor_add(my, tp, my, tq, lp * sg[tq] * sg[tp] > 0, F, sg, keys, tab, hist, elig, st,
+                               shift, mask, True)
+                r = _delete_signed(tq, r, F, sg, keys, tab, hist, elig, st, shift, mask)
+                return _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, True)
+    return r
+
+
+@njit(**KERNEL)
+def _plus(r, F, sg, keys, tab, hist, elig, st, shift, mask, rng, mod3):
     """Plus transition with signs: for terms i, j and A = s_i a, A' = s_j a',
       A(x)b(x)c + A'(x)b'(x)c' = (A+A')(x)b(x)c + A'(x)(b'-b)(x)c' + A'(x)b(x)(c'-c),
     the roles of the modes rotated at random, when all three stay ternary.
@@ -217,18 +281,19 @@ def _plus(r, F, sg, keys, tab, hist, elig, st, shift, mask, rng):
         if not apart:
             continue
         neg_a = sg[i] != sg[j]
-        if not (_fits(F, ma, i, ma, j, neg_a) and _fits(F, mb, j, mb, i, True) and _fits(F, mc, j, mc, i, True)):
+        if not (_fits(F, ma, i, ma, j, neg_a, mod3) and _fits(F, mb, j, mb, i, True, mod3)
+                and _fits(F, mc, j, mc, i, True, mod3)):
             continue
         k = r
         copy_into(F, ma, k, F, ma, j)
         copy_into(F, mb, k, F, mb, i)
         copy_into(F, mc, k, F, mc, j)
-        sg[k] = sg[j] * _add_canonical(F, mc, k, mc, i, True)
+        sg[k] = sg[j] * _add_canonical(F, mc, k, mc, i, True, mod3)
         for mode in range(3):
             group_insert(mode, k, F, keys, tab, hist, elig, st, shift, mask)
-        factor_add(ma, i, ma, j, neg_a, F, sg, keys, tab, hist, elig, st, shift, mask)
-        factor_add(mb, j, mb, i, True, F, sg, keys, tab, hist, elig, st, shift, mask)
-        return _merge_all(r + 1, F, sg, keys, tab, hist, elig, st, shift, mask), True
+        factor_add(ma, i, ma, j, neg_a, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
+        factor_add(mb, j, mb, i, True, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
+        return _merge_all(r + 1, F, sg, keys, tab, hist, elig, st, shift, mask, mod3), True
     return r, False
 
 
@@ -246,7 +311,7 @@ def _copy_best(F, sg, r, best_F, best_sg):
 
 @njit(cache=True)
 def walk(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, best_r, rng, counters,
-         scan_every=256):
+         scan_every=256, mod3=False):
     """kernel.walk over Z: run up to max_steps moves from the scheme
     (F, sg)[:r] (canonical factors, term signs); the same parameters, with
     best_sg the signs of the best scheme. counters[0] counts flips made;
@@ -254,16 +319,19 @@ def walk(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, bes
     a walk with no ternary flip left ends like one with no flip at all."""
     cap = F.shape[1]
     shift, mask, half, keys, tab, hist, elig, st = tables(cap)
-    members = np.empty(16, dtype=np.int64)
+    # groups of up to 64 members for the GF(3) elimination (one bit each in a
+    # combination); the triple search over Z is cubic in the group, so 16
+    members = np.empty(64 if mod3 else 16, dtype=np.int64)
+    work = np.zeros((4, 64), dtype=np.uint64)
     return _run(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, best_r, rng, counters,
-                scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members)
+                scan_every, cap, shift, mask, half, keys, tab, hist, elig, st, members, work, mod3)
 
 
 @njit(**KERNEL)
 def _run(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, best_r, rng, counters, scan_every,
-         cap, shift, mask, half, keys, tab, hist, elig, st, members):
+         cap, shift, mask, half, keys, tab, hist, elig, st, members, work, mod3):
     rebuild(F, r, keys, tab, hist, elig, st, shift, mask)
-    r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask)
+    r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
     flips = counters[0]
     reductions = counters[1]
     pluses = counters[2]
@@ -284,7 +352,7 @@ def _run(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, bes
             if not can_plus:
                 break  # no flip exists and no plus transition allowed
             before = r
-            r, done = _plus(r, F, sg, keys, tab, hist, elig, st, shift, mask, rng)
+            r, done = _plus(r, F, sg, keys, tab, hist, elig, st, shift, mask, rng, mod3)
             if done:
                 pluses += 1
                 since = 0
@@ -300,28 +368,31 @@ def _run(F, sg, r, target, max_steps, plateau, plus_margin, best_F, best_sg, bes
         # i: C_i += l C_j;  j: B_j -= l B_i, i.e. b_j += -l s_i s_j b_i
         neg_i = (rand(rng) >> np.uint64(63)) != 0  # l = -1
         neg_j = (sg[i] == sg[j]) != neg_i
-        if not (_fits(F, m2, i, m2, j, neg_i) and _fits(F, m1, j, m1, i, neg_j)):
+        if not (_fits(F, m2, i, m2, j, neg_i, mod3) and _fits(F, m1, j, m1, i, neg_j, mod3)):
             neg_i, neg_j = not neg_i, not neg_j
-            if not (_fits(F, m2, i, m2, j, neg_i) and _fits(F, m1, j, m1, i, neg_j)):
+            if not (_fits(F, m2, i, m2, j, neg_i, mod3) and _fits(F, m1, j, m1, i, neg_j, mod3)):
                 skipped += 1
                 continue
         skipped = 0
-        ki = factor_add(m2, i, m2, j, neg_i, F, sg, keys, tab, hist, elig, st, shift, mask)
-        kj = factor_add(m1, j, m1, i, neg_j, F, sg, keys, tab, hist, elig, st, shift, mask)
+        ki = factor_add(m2, i, m2, j, neg_i, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
+        kj = factor_add(m1, j, m1, i, neg_j, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
         flips += 1
         since += 1
         before = r
         if ki == 0 or kj == 0:
-            r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask)
+            r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
         else:
             if ki > 1 and may_merge(i, m2, F, tab):
-                r = _merge_at(i, m2, r, F, sg, keys, tab, hist, elig, st, shift, mask)
+                r = _merge_at(i, m2, r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
             if r == before and kj > 1 and may_merge(j, m1, F, tab):
-                r = _merge_at(j, m1, r, F, sg, keys, tab, hist, elig, st, shift, mask)
+                r = _merge_at(j, m1, r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
             if r < before:
-                r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask)
+                r = _merge_all(r, F, sg, keys, tab, hist, elig, st, shift, mask, mod3)
             elif scan_every > 0 and flips % scan_every == 0:
-                r = _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members)
+                if mod3:
+                    r = _reduce_dependent3(r, F, sg, keys, tab, hist, elig, st, shift, mask, members, work)
+                else:
+                    r = _reduce_triple(r, F, sg, keys, tab, hist, elig, st, shift, mask, members, mod3)
         if r < before:
             reductions += 1
             since = 0

@@ -19,6 +19,7 @@ from ...core.errors import DecompError
 from ...core.formats import Format
 from ...core.io import read_json
 from ...core.lift import LiftResult, lift_gf2
+from ...core.lift3 import gf3_scheme, lift_gf3
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ..gf2.bits import from_bits, to_bits
@@ -28,9 +29,10 @@ from .plain_walk import EXTRA_TERMS, PlainWalk
 from .plateau_lift import lift_on_plateau
 from .ternary import TernaryWalk, from_masks
 
-# The rings a walk runs in: GF(2) (lifted to Z afterwards when asked), or Z
-# with every entry in {-1, 0, 1} (ternary.py).
-WALK_RINGS = ("gf2", "zt")
+# The rings a walk runs in: GF(2) (lifted to Z afterwards when asked), Z
+# with every entry in {-1, 0, 1} (ternary.py), or GF(3) (lifted to Q or Z:
+# core/lift3.py).
+WALK_RINGS = ("gf2", "zt", "gf3")
 
 # Largest factor matrix (terms x bits) the walk takes on: the start scheme is
 # built densely first (int64): 2^24 entries per mode is 128 MB, about 25x25x25.
@@ -78,20 +80,26 @@ def start_scheme(fmt: Format, start) -> Scheme:
     return s
 
 
+def _lifted_start(fmt: Format, start, ring: Ring, walk: str) -> Scheme:
+    """A given start, a GF(2) one lifted to `ring` first: walks over Z and
+    over GF(3) read their start over Z. `walk` says why, for the error."""
+    s = given_start(fmt, start)
+    if s.ring is not Ring.GF2:
+        return s
+    lifted = lift_gf2(s.require_valid(), ring=ring)
+    if lifted.scheme is None:
+        wanted = "{-1, 0, 1}" if ring is Ring.ZT else "Z"
+        raise DecompError(f"{walk}, and the GF(2) start scheme does not lift to {wanted}: {lifted.message}")
+    return lifted.scheme
+
+
 def ternary_start(fmt: Format, start) -> Scheme:
     """The start point of a ternary walk: the standard algorithm, or a
     scheme over Z with entries in {-1, 0, 1} (a GF(2) scheme is lifted)."""
     if start is None or start == "naive":
         return Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z)
-    s = given_start(fmt, start)
-    if s.ring is Ring.GF2:
-        lifted = lift_gf2(s.require_valid(), ring=Ring.ZT)
-        if lifted.scheme is None:
-            raise DecompError(f"a ternary walk starts over Z, and the GF(2) start scheme does not lift to "
-                              f"{{-1, 0, 1}}: "
-                              f"{lifted.message}")
-        s = lifted.scheme
-    elif s.ring is Ring.Q:
+    s = _lifted_start(fmt, start, Ring.ZT, "a ternary walk starts over Z")
+    if s.ring is Ring.Q:
         s = s.as_ring(Ring.Z)
     s.require_valid(Ring.Z)
     if not s.verify(Ring.ZT).ok:
@@ -100,10 +108,22 @@ def ternary_start(fmt: Format, start) -> Scheme:
     return s
 
 
+def gf3_start(fmt: Format, start) -> Scheme:
+    """The start point of a GF(3) walk: the standard algorithm, or a scheme
+    read mod 3 (one over Q needs denominators prime to 3; a GF(2) scheme is
+    lifted to Z first)."""
+    if start is None or start == "naive":
+        return Scheme(fmt, *fmt.naive_factors(), ring=Ring.ZT)
+    s = _lifted_start(fmt, start, Ring.Z, "a GF(3) walk reads its start mod 3")
+    s.require_valid()
+    return gf3_scheme(s)
+
+
 def scheme_of(bits: np.ndarray, rank: int, fmt: Format, provenance: dict, walk_ring: str = "gf2") -> Scheme:
     """The scheme a walker's bits stand for (unverified): GF(2) bit masks,
-    or a ternary walk's signed masks."""
-    return (from_masks if walk_ring == "zt" else from_bits)(bits, rank, fmt, provenance)
+    or a ternary or GF(3) walk's signed masks (a GF(3) scheme is labelled
+    zt: valid mod 3 only, it is lifted before it leaves the solver)."""
+    return (from_masks if walk_ring in ("zt", "gf3") else from_bits)(bits, rank, fmt, provenance)
 
 
 def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_terms=None, adaptive=None,
@@ -114,17 +134,20 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
     of starts of one rank (start_pool): walker `index` walks from member
     index mod its size, and an adaptive search's first pool holds them all."""
     if walk_ring not in WALK_RINGS:
-        raise DecompError(f"flip option walk_ring must be {' or '.join(WALK_RINGS)}, not {walk_ring!r}")
+        raise DecompError(f"flip option walk_ring must be {', '.join(WALK_RINGS[:-1])} or {WALK_RINGS[-1]}, "
+                          f"not {walk_ring!r}")
     starts = None
     if isinstance(start, (list, tuple)):
         if symmetry != "none":
             raise DecompError("a pool of starts walks without symmetry: use --symmetry none")
         starts = start_pool(fmt, start)
         start = starts[index % len(starts)]
-    if walk_ring == "zt":
+    if walk_ring in ("zt", "gf3"):
         if symmetry != "none":
-            raise DecompError("ternary walks (walk_ring=zt) have no symmetric version: use --symmetry none")
-        state = TernaryWalk(ternary_start(fmt, start), EXTRA_TERMS)
+            kind = "ternary walks" if walk_ring == "zt" else "walks over GF(3)"
+            raise DecompError(f"{kind} (walk_ring={walk_ring}) have no symmetric version: use --symmetry none")
+        mod3 = walk_ring == "gf3"
+        state = TernaryWalk((gf3_start if mod3 else ternary_start)(fmt, start), EXTRA_TERMS, mod3)
     elif symmetry == "cyclic":
         from .cyclic import cyclic_walk
 
@@ -136,7 +159,7 @@ def walk_state(fmt: Format, start, target, symmetry="none", parts=None, fixed_te
         state = PlainWalk(start_scheme(fmt, start), EXTRA_TERMS)
     if adaptive is None:
         return state
-    begin = ternary_start if walk_ring == "zt" else start_scheme
+    begin = {"zt": ternary_start, "gf3": gf3_start}.get(walk_ring, start_scheme)
     others = [state.snapshot_of(begin(fmt, s)) for s in starts or () if s is not start]
     return AdaptiveSearch(state, *adaptive, others=others)
 
@@ -158,7 +181,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
     adaptive=(pool, path, path_max) runs the adaptive search (adaptive.py).
     walk_ring="zt" walks over Z (ternary.py): its schemes need no lift.
     lift_ring: what a GF(2) walk lifts to, z or zt (signs by SAT, or a
-    change of basis of a Z lift: lift_gf2). deadline: monotonic time to
+    change of basis of a Z lift: lift_gf2); a GF(3) walk lifts to q, z or
+    zt (lift_gf3). deadline: monotonic time to
     stop at. reports: anything with put(dict) (a process queue), given when
     someone listens: it receives the walk's counters now and then, and the
     bits of every new best ("F").
@@ -208,6 +232,8 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
                 walked = scheme_of(bits, state.best_rank, fmt, {}, walk_ring)
                 res = LiftResult(walked, "walked over Z") if walked.verify(Ring.Z).ok else \
                     LiftResult(None, "the ternary walk's scheme does not verify over Z")
+            elif walk_ring == "gf3":
+                res = lift_gf3(scheme_of(bits, state.best_rank, fmt, {}, walk_ring), ring=lift_ring)
             else:
                 reached = from_bits(bits, state.best_rank, fmt, {})
                 res = lift_gf2(reached, ring=lift_ring)
@@ -241,5 +267,6 @@ def walker(fmt, start, target, seed, steps_per_chunk, plateau, plus_margin, dead
         "restarts": restarts + getattr(state, "restarts", 0), "seconds": time.monotonic() - t0,
         "history": history,
         "lifted": None if lifted is None else [np.asarray(m) for m in lifted.factors],
+        "lifted_ring": None if lifted is None else lifted.ring.value,
         "lift_message": lift_message, "interrupted": interrupted,
     }
