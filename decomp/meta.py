@@ -145,7 +145,7 @@ def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False):
     """A walk start built from stored schemes: 'combined' (the combination
     DP's scheme: products, direct sums, permutations of smaller formats),
     'projected' (the best projection of a larger format's) or 'extended'
-    (the best extension of a format one index smaller); the last two in
+    (the best extension of a format one index smaller); all three in
     {-1, 0, 1} for a ternary walk. 'stored' gives a list: the pool of the
     format's stored schemes of the lowest rank (stored_starts). A one-line
     error when there is none."""
@@ -155,7 +155,8 @@ def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False):
     if not isinstance(fmt, Format):
         raise DecompError(f"--start {kind} needs a matrix format, not a target")
     if kind == "combined":
-        return combined_scheme(schemes, fmt, ring)
+        # a ternary walk needs its start in {-1, 0, 1}: the DP over zt takes only such schemes
+        return combined_scheme(schemes, fmt, "zt" if ternary else ring)
     builders = {"projected": projected_start, "extended": extended_start, "stored": stored_starts}
     return builders[kind](schemes, fmt, ring, ternary)
 

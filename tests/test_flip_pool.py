@@ -185,3 +185,20 @@ def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_
     code, _, err = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--results", cat], capsys)
     assert code == 2 and "broken.json: not valid JSON" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_combined_start_of_a_ternary_walk_has_entries_in_minus_one_to_one():
+    """--start combined for a ternary walk over z builds the DP over zt: a
+    stored Strassen whose change of basis has a 2 serves a GF(2) walk (rank
+    7 + 4) but not a ternary one, which gets the standard algorithm's 8 + 4
+    instead of an error at the walk's start."""
+    from decomp.meta import catalogue_start
+
+    strassen = parse_algorithm("2x2x2", STRASSEN).as_ring("z")
+    wide = sym.sandwich(strassen, [[2, 1], [1, 1]], [[1, 1], [0, 1]], [[1, 0], [1, 1]])  # unimodular
+    assert wide.verify("z").ok and not wide.ternary
+    naive2 = Scheme("2x2x2", *Format(2, 2, 2).naive_factors(), ring="z")
+    schemes = [wide, naive2]
+    assert catalogue_start("combined", schemes, FMT, "z").rank == 11
+    start = catalogue_start("combined", schemes, FMT, "z", ternary=True)
+    assert start.ternary and start.verify("z").ok and start.rank == 12

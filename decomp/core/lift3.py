@@ -181,7 +181,8 @@ def lift_gf3(s: Scheme, ring=Ring.Q, max_steps: int = MAX_STEPS, tries: int = TR
             if delta is None and k == 1:
                 # x0 + 3 d solves mod 9 iff J d = -F/3 mod 3 (J is the same for
                 # every such d): no d, no 3-adic solution, so no rational one
-                return LiftResult(None, "no lift exists: none mod 9 with every entry free")
+                return LiftResult(None, "no lift exists: no scheme over Q reduces to this one mod 3 (none mod 9 "
+                                        "with every entry free)")
             if delta is None:
                 message = f"no solution mod 3^{k + 1}"
                 break
