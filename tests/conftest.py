@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -54,3 +55,11 @@ def run_cli(args, capsys):
         sys.argv = old
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def kernel_tables(size=64):
+    """Empty hash tables of the flip kernels (kernel.tables' layout) for a
+    state of up to 8 terms: keys, tab, hist, elig, st, shift, mask."""
+    keys, tab = np.zeros((3, size), dtype=np.uint64), np.full((6, 3, size), -1, dtype=np.int64)
+    hist, elig, st = np.zeros(10, dtype=np.int64), np.zeros(24, dtype=np.int64), np.zeros(5, dtype=np.int64)
+    return keys, tab, hist, elig, st, 64 - 6, size - 1

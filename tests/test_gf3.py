@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import run_cli
+from conftest import kernel_tables, run_cli
 from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
@@ -187,13 +187,11 @@ def test_gf3_dependency_reduction_removes_a_term_of_a_four_term_relation(order):
     s = Scheme(Format(2, 2, 2), U, V, W, ring="z")
     F, sg = to_masks(s, 8)
     before = _tensor_mod3(F, sg, 4)
-    size = 64
-    keys, tab = np.zeros((3, size), dtype=np.uint64), np.full((6, 3, size), -1, dtype=np.int64)
-    hist, elig, st = np.zeros(10, dtype=np.int64), np.zeros(24, dtype=np.int64), np.zeros(5, dtype=np.int64)
-    ternary_kernel.rebuild(F, 4, keys, tab, hist, elig, st, 64 - 6, size - 1)
-    assert ternary_kernel._merge_all(4, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1, True) == 4
+    keys, tab, hist, elig, st, shift, mask = kernel_tables()
+    ternary_kernel.rebuild(F, 4, keys, tab, hist, elig, st, shift, mask)
+    assert ternary_kernel._merge_all(4, F, sg, keys, tab, hist, elig, st, shift, mask, True) == 4
     members, work = np.empty(64, dtype=np.int64), np.zeros((4, 64), dtype=np.uint64)
-    assert ternary_kernel._reduce_triple(4, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1,
+    assert ternary_kernel._reduce_triple(4, F, sg, keys, tab, hist, elig, st, shift, mask,
                                          members[:16], True) == 4  # no triple
-    r = ternary_kernel._reduce_dependent3(4, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1, members, work)
+    r = ternary_kernel._reduce_dependent3(4, F, sg, keys, tab, hist, elig, st, shift, mask, members, work)
     assert r <= 3 and np.array_equal(_tensor_mod3(F, sg, r), before)

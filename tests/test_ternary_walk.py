@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from conftest import kernel_tables
 from decomp import solve
 from decomp.core.errors import DecompError
 from decomp.core.formats import Format
@@ -133,13 +134,11 @@ def test_triple_reduction_removes_a_term_whose_factor_is_a_signed_sum_of_two_oth
     s = Scheme(Format(2, 2, 2), U, V, W, ring="z")
     F, sg = to_masks(s, 8)
     before = _tensor(F, sg, 3)
-    size = 64
-    keys, tab = np.zeros((3, size), dtype=np.uint64), np.full((6, 3, size), -1, dtype=np.int64)
-    hist, elig, st = np.zeros(10, dtype=np.int64), np.zeros(24, dtype=np.int64), np.zeros(5, dtype=np.int64)
-    ternary_kernel.rebuild(F, 3, keys, tab, hist, elig, st, 64 - 6, size - 1)
-    assert ternary_kernel._merge_all(3, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1) == 3
+    keys, tab, hist, elig, st, shift, mask = kernel_tables()
+    ternary_kernel.rebuild(F, 3, keys, tab, hist, elig, st, shift, mask)
+    assert ternary_kernel._merge_all(3, F, sg, keys, tab, hist, elig, st, shift, mask) == 3
     members = np.empty(16, dtype=np.int64)
-    r = ternary_kernel._reduce_triple(3, F, sg, keys, tab, hist, elig, st, 64 - 6, size - 1, members)
+    r = ternary_kernel._reduce_triple(3, F, sg, keys, tab, hist, elig, st, shift, mask, members)
     assert r == 2 and np.array_equal(_tensor(F, sg, 2), before)
 
 
