@@ -16,10 +16,21 @@ from numba import njit
 _ONE = np.uint64(1)
 
 
+@njit(inline="always")
+def add3(a, b, p, n):
+    """The masks of (a, b) + (p, n) mod 3, entrywise, for masks of the
+    entries equal to 1 (a, p) and to 2 = -1 (b, n): 1 + 1 = -1 and
+    -1 + -1 = 1, opposite signs cancel. (The GF(3) walk's sums too:
+    solvers/flip/ternary_kernel.py.)"""
+    P = (a & ~p & ~n) | (p & ~a & ~b) | (b & n)
+    N = (b & ~p & ~n) | (n & ~a & ~b) | (a & p)
+    return P, N
+
+
 def pack3(M: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """The masks (P, N) of the values 1 and 2 of M mod 3, rows padded to
     `width` bits (a multiple of 64)."""
-    M = np.asarray(M, dtype=np.int64) % 3
+    M = np.asarray(M) % 3  # in M's own integer type: a Jacobian stays int8
     rows, cols = M.shape
     planes = []
     for value in (1, 2):
@@ -73,9 +84,7 @@ def _eliminate(P, N, ncols):
                     q, n = N[row, k], P[row, k]
                 else:
                     q, n = P[row, k], N[row, k]
-                a, c = P[i, k], N[i, k]
-                P[i, k] = (a & ~q & ~n) | (q & ~a & ~c) | (c & n)
-                N[i, k] = (c & ~q & ~n) | (n & ~a & ~c) | (a & q)
+                P[i, k], N[i, k] = add3(P[i, k], N[i, k], q, n)
         pivots[row] = col
         row += 1
     return pivots[:row]
@@ -114,9 +123,7 @@ class Solver3:
         nrows, ncols = J.shape
         width = -(-ncols // 64) * 64  # the row operations start on a word
         total = width + (-(-nrows // 64) * 64)
-        A = np.zeros((nrows, ncols), dtype=np.int8)
-        A[:] = np.asarray(J) % 3
-        P, N = pack3(A, total)
+        P, N = pack3(J, total)
         eye = np.arange(nrows)
         P[eye, (width + eye) >> 6] |= _ONE << (eye & 63).astype(np.uint64)
         pivots = _eliminate(P, N, ncols)

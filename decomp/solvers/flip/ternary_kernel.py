@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ...core.gf3 import add3
 from ..gf2.rng import KERNEL, rand
 from ..gf2.words import clear, copy_into, equal, is_zero
 from .kernel import (
@@ -53,9 +54,7 @@ def _sum(a, b, p, n, mod3):
     caller has checked that nothing adds up to +-2 (entries of opposite sign
     cancel), or mod 3, where 1 + 1 = -1 and -1 + -1 = 1."""
     if mod3:
-        P = (a & ~p & ~n) | (p & ~a & ~b) | (b & n)
-        N = (b & ~p & ~n) | (n & ~a & ~b) | (a & p)
-        return P, N
+        return add3(a, b, p, n)
     return (a & ~n) | (p & ~b), (b & ~p) | (n & ~a)
 
 
