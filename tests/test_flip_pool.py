@@ -18,7 +18,8 @@ from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
 from decomp.meta import extended_start, stored_starts
 from decomp.solvers.flip.ternary import from_masks
-from decomp.solvers.flip.walk import start_pool, walk_state
+from decomp.solvers.flip.walk import walk_state
+from decomp.solvers.starts import start_pool
 from decomp.solvers.gf2.bits import from_bits, to_bits
 from known import STRASSEN
 

@@ -32,8 +32,10 @@ def progress_line(state: SolveState) -> str:
     if "games" in c:
         return f"{c['games']} games, {c.get('step', 0)} training steps, best rank {state.best_rank}"
     if "numeric_fits" in c:
+        descents = (f", descents from {c['start_rank']}: {c['descents_reached']} reached the rank, lowest "
+                    f"exact fit {c['lowest_reached']}") if "start_rank" in c else ""
         return (f"restart {c['restart']}, numeric fits {c['numeric_fits']}, exact {c['exact']}, "
-                f"best residual {c['best_residual']:.1e}")
+                f"best residual {c['best_residual']:.1e}{descents}")
     if "violated" in c:
         return f"{c['steps']} steps in {c['tries']} tries, violated equations {c['violated']}"
     parts = [f"rank now {state.rank}", f"best {state.best_rank}"]
@@ -121,9 +123,10 @@ def solve_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="parallel walkers/processes (flip)"),
     lift: Optional[bool] = typer.Option(None, "--lift/--no-lift", help="lift GF(2) results to Z (flip, sat)"),
     start: Optional[str] = typer.Option(None, "--start",
-                                        help="start point (flip): naive, a scheme file, combined (the "
-                                             "combination DP's scheme over the catalogue), projected (the "
-                                             "best projection of a stored scheme of a larger format), "
+                                        help="start point (flip; als reduces it by continuation): naive, a "
+                                             "scheme file, combined (the combination DP's scheme over the "
+                                             "catalogue), projected (the best projection of a stored scheme of a "
+                                             "larger format), "
                                              "extended (the best extension of a stored scheme one index "
                                              "smaller), stored (a pool: every stored scheme of the format at "
                                              "its lowest rank) or a folder of scheme files (the same pool "

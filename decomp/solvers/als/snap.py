@@ -82,15 +82,23 @@ def masked_als(T, factors, fixed, sweeps=30, reg=1e-9):
     return factors
 
 
-def refit(T, factors, fixed, iters=100, tol=1e-11):
+def refit(T, factors, fixed, iters=100, tol=1e-11, shrink=None, weight=0.0, deadline=None):
     """Levenberg-Marquardt over the free entries (fixed ones untouched).
-    Returns (factors, residual norm)."""
+    With `shrink` (boolean masks like `fixed`) and `weight`, it minimises
+    |residual|^2 + weight * |shrink entries|^2 instead: the penalty pulls
+    those entries toward 0 while the fit holds (shed.py). Stops early at
+    `deadline` (time.monotonic()). Returns (factors, residual norm), the
+    tensor's residual without the penalty."""
     shapes = [f.shape for f in factors]
     free = ~np.concatenate([m.ravel() for m in fixed])
     if T.size * int(free.sum()) > MAX_JACOBIAN_ENTRIES:
+        if shrink is not None:
+            raise ValueError(f"a penalised refit needs the dense Jacobian ({T.size} x {int(free.sum())} is too large)")
         out = masked_als(T, factors, fixed, sweeps=iters)
         return out, residual(T, out)
     splits = np.cumsum([s[0] * s[1] for s in shapes])[:-1]
+    pen = (np.concatenate([m.ravel() for m in shrink]).astype(float) * weight if shrink is not None
+           else np.zeros(free.size))[free]
 
     def unpack(x):
         return [part.reshape(s) for part, s in zip(np.split(x, splits), shapes)]
@@ -101,26 +109,26 @@ def refit(T, factors, fixed, iters=100, tol=1e-11):
 
     x = np.concatenate([f.ravel() for f in factors])
     R = diff(x)
-    cost, damping = float(R @ R), 1e-3
+    cost, damping = float(R @ R) + float(pen @ x[free] ** 2), 1e-3
     for _ in range(iters):
-        if cost < tol * tol:
+        if cost < tol * tol or _expired(deadline):
             break
         Jf = jacobian(*unpack(x))[:, free]
-        G, g = Jf.T @ Jf, Jf.T @ R
+        G, g = Jf.T @ Jf + np.diag(pen), Jf.T @ R + pen * x[free]
         while True:
             step = np.linalg.solve(G + damping * np.eye(G.shape[0]), -g)
             trial = x.copy()
             trial[free] += step
             Rt = diff(trial)
-            ct = float(Rt @ Rt)
+            ct = float(Rt @ Rt) + float(pen @ trial[free] ** 2)
             if ct < cost:
                 x, R, cost = trial, Rt, ct
                 damping = max(damping / 3, 1e-12)
                 break
             damping *= 4
             if damping > 1e8:  # no descent direction left: a genuine misfit
-                return unpack(x), float(np.sqrt(cost))
-    return unpack(x), float(np.sqrt(cost))
+                return unpack(x), float(np.linalg.norm(R))
+    return unpack(x), float(np.linalg.norm(R))
 
 
 def _simplicity(values) -> np.ndarray:

@@ -11,6 +11,11 @@ its coefficients lie in the ring asked for.
 
 symmetry=cyclic replaces the parafac stages by a fit among cyclic-symmetric
 schemes of <n,n,n> (cyclic.py); the snapping is the same.
+
+start= (a scheme, a file, a pool of them, or "naive") replaces the random
+start by rank reduction from an exact scheme of higher rank (shed.py): each
+restart walks a start of the pool down to the target by continuation; the
+snapping is the same.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from ...core.errors import DecompError, MissingDependencyError
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ..api import Problem, SolveResult
+from ...core.credit import start_provenance
 from ..cyclic import symmetric_terms
+from ..starts import start_pool
 from ..options import number_option, whole_option
 from .cyclic import cyclic_fit
-from .snap import refit, residual, snap
+from .shed import descend
+from .snap import MAX_JACOBIAN_ENTRIES, refit, residual, snap
 
 COEFFICIENT_SETS = {
     "ternary": [-1, 0, 1],
@@ -151,7 +159,7 @@ def _exact_candidate(T, target, factors, values, ring, provenance: dict, deadlin
 
 def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=(1e-2, 1e-3, 1e-4, 0.0),
         coefficients=None, fit_tol=1e-6, max_norm=1e3, backend="numpy", keep_going=False, symmetry="none",
-        fixed_terms=None) -> SolveResult:
+        fixed_terms=None, start=None, noise=0.05) -> SolveResult:
     fmt, rank, ring = problem.fmt, problem.rank, problem.ring
     if symmetry not in ("none", "cyclic"):
         raise DecompError(f"als option symmetry must be none or cyclic, not {symmetry!r}")
@@ -181,16 +189,30 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     values = COEFFICIENT_SETS[coefficients]
     if ring is Ring.ZT and coefficients != "ternary":
         raise DecompError("ring zt needs coefficients 'ternary'")
+    noise = number_option("als", "noise", noise, 0.0)
+    pool = _start_pool(fmt, start, rank, symmetry) if start is not None else None
     T = fmt.tensor().astype(float)
     rng = np.random.default_rng(problem.seed)
     stats = {"restarts": 0, "numeric_fits": 0, "exact": 0, "diverged": 0, "best_residual": float("inf"),
              "coefficients": coefficients}
     if symmetry == "cyclic":
         stats.update(symmetry="cyclic", symmetric_terms=symmetric)
+    started = {}
+    if pool is not None:
+        stats.update(start_rank=pool[0].rank, descents_reached=0, lowest_reached=pool[0].rank)
+        label = f"{len(pool)} scheme(s) of rank {pool[0].rank}" if len(pool) > 1 else \
+            f"{pool[0].provenance.get('method') or 'scheme'} rank {pool[0].rank}"
+        started = dict(start=label, **start_provenance(pool))
     history, found, times, improved, stop = [], None, [], None, False
     for attempt in range(int(restarts)):
         t0 = time.monotonic()
-        if symmetry == "cyclic":
+        if pool is not None:
+            source = pool[attempt % len(pool)]
+            factors, res, reached = descend(T, [_floats(f) for f in source.factors], rank, rng, float(noise),
+                                            float(fit_tol), problem.deadline)
+            stats["lowest_reached"] = min(stats["lowest_reached"], reached)  # the last exact fit on the way down
+            stats["descents_reached"] += int(res < fit_tol)
+        elif symmetry == "cyclic":
             factors, res = cyclic_fit(T, rank, symmetric, rng, tuple(regularisation), float(max_norm), float(tol),
                                       int(max_iter), problem.deadline)
         else:
@@ -206,8 +228,8 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
             if res < fit_tol:
                 stats["numeric_fits"] += 1
                 # snapping stops at the deadline too
-                s = _exact_candidate(T, fmt, factors, values, ring, problem.provenance(restart=attempt),
-                                     problem.deadline)
+                s = _exact_candidate(T, fmt, factors, values, ring,
+                                     problem.provenance(restart=attempt, **started), problem.deadline)
                 if s is not None:
                     if s.verify().ok:
                         stats["exact"] += 1
@@ -235,6 +257,34 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     return SolveResult(True, "found", f"exact scheme after {stats['restarts']} restart(s): "
                        f"{stats['numeric_fits']} numeric fits, {stats['exact']} exact",
                        scheme, rank, history, method="als", extra=stats)
+
+
+def _floats(F) -> np.ndarray:
+    return np.array([[float(x) for x in row] for row in F], dtype=float)
+
+
+def _start_pool(fmt, start, rank: int, symmetry: str) -> list[Scheme]:
+    """The exact schemes a reduction starts from ("naive": the standard
+    algorithm), all above the target rank, or a one-line error."""
+    if symmetry != "none":
+        raise DecompError("als --start reduces a scheme without symmetry: leave out --symmetry")
+    if isinstance(start, str) and start == "naive":
+        if not hasattr(fmt, "naive_factors"):
+            raise DecompError(f"als --start naive needs a matrix format, not {fmt}")
+        pool = [Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z, provenance={"method": "naive"})]
+    else:
+        pool = start_pool(fmt, list(start) if isinstance(start, (list, tuple)) else [start])
+    if any(s.ring is Ring.GF2 for s in pool):
+        raise DecompError("als starts from an exact scheme over z, zt or q, not gf2 (lift it first: decomp lift)")
+    for s in pool:
+        s.require_valid()
+    low = pool[0].rank
+    if low <= rank:
+        raise DecompError(f"als --start: the start has rank {low}, not above the target {rank}: nothing to reduce")
+    if int(np.prod(fmt.shape)) * low * sum(fmt.shape) > MAX_JACOBIAN_ENTRIES:
+        raise DecompError(f"als --start: {fmt} at rank {low} is too large for the dense Levenberg-Marquardt fit "
+                          f"({int(np.prod(fmt.shape))} x {low * sum(fmt.shape)} Jacobian)")
+    return pool
 
 
 def _in_ring(found: Scheme, ring: Ring) -> Scheme | None:

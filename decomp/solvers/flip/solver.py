@@ -27,7 +27,8 @@ from ...parallel import run_jobs
 from ..api import Problem, SolveResult
 from ..options import whole_option
 from .ternary import MAX_BITS
-from .walk import check_supported, given_start, scheme_of, start_pool, walk_state, walker
+from ..starts import given_start, start_pool
+from .walk import check_supported, scheme_of, walk_state, walker
 
 
 # Above this many standard products every walker of the default search runs

@@ -11,19 +11,18 @@ returns plain data, and reports progress as plain dicts put on `reports`
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from ...core.errors import DecompError
 from ...core.formats import Format
-from ...core.io import read_json
 from ...core.lift import LiftResult, lift_gf2
 from ...core.lift3 import gf3_scheme, lift_gf3
 from ...core.rings import Ring
 from ...core.scheme import Scheme
 from ..gf2.bits import from_bits, to_bits
 from ..gf2.rng import generator
+from ..starts import given_start, start_pool
 from .adaptive import AdaptiveSearch
 from .plain_walk import EXTRA_TERMS, PlainWalk
 from .plateau_lift import lift_on_plateau
@@ -47,25 +46,6 @@ def check_supported(fmt) -> None:
     if entries > _MAX_ENTRIES:
         raise DecompError(f"{fmt} is too large for the flip solver: its standard algorithm has {fmt.naive_rank} "
                           f"terms of {max(fmt.shape)} bits (at most {_MAX_ENTRIES} term-bits)")
-
-
-def given_start(fmt: Format, start) -> Scheme:
-    """A start given as a Scheme or a path to a scheme file, for fmt."""
-    s = start if isinstance(start, Scheme) else read_json(Path(start))
-    if s.fmt != fmt:
-        raise DecompError(f"start scheme is for {s.fmt}, not {fmt}")
-    return s
-
-
-def start_pool(fmt: Format, starts) -> list[Scheme]:
-    """A pool of starts (Schemes or paths, each for fmt): those of the lowest
-    rank, so that a pool holds schemes of one rank, as the adaptive search's
-    pools do (a lower member would count as a reduction of the others)."""
-    starts = [given_start(fmt, s) for s in starts]
-    if not starts:
-        raise DecompError("a pool of starts needs at least one scheme")
-    low = min(s.rank for s in starts)
-    return [s for s in starts if s.rank == low]
 
 
 def start_scheme(fmt: Format, start) -> Scheme:

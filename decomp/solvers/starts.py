@@ -1,0 +1,31 @@
+"""Start points given to a solver: a scheme, a scheme file, or a pool of
+them. The flip walks and the ALS rank reduction (als/shed.py) take the same
+--start values, so they read them the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import DecompError
+from ..core.formats import Format
+from ..core.io import read_json
+from ..core.scheme import Scheme
+
+
+def given_start(fmt: Format, start) -> Scheme:
+    """A start given as a Scheme or a path to a scheme file, for fmt."""
+    s = start if isinstance(start, Scheme) else read_json(Path(start))
+    if s.fmt != fmt:
+        raise DecompError(f"start scheme is for {s.fmt}, not {fmt}")
+    return s
+
+
+def start_pool(fmt: Format, starts) -> list[Scheme]:
+    """A pool of starts (Schemes or paths, each for fmt): those of the lowest
+    rank, so that a pool holds schemes of one rank, as the adaptive search's
+    pools do (a lower member would count as a reduction of the others)."""
+    starts = [given_start(fmt, s) for s in starts]
+    if not starts:
+        raise DecompError("a pool of starts needs at least one scheme")
+    low = min(s.rank for s in starts)
+    return [s for s in starts if s.rank == low]
