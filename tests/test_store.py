@@ -120,3 +120,23 @@ def test_import_killed_midway_leaves_no_corrupt_file(tmp_path):
     subprocess.run([sys.executable, "-m", "decomp.cli", "import", "alphatensor",
                     str(DATA / "factorizations_r.npz")], env=env, check=True, capture_output=True)
     assert len(Catalogue(tmp_path / "cat").entries()) == 93
+
+
+def test_storing_callback_skips_schemes_no_better_than_the_standard_algorithm(tmp_path):
+    """A walk from a start above the standard algorithm (the cyclic diagonal
+    starts) reports improvements that are still worse than it: the callback
+    keeps none of those, and keeps the first one below."""
+    from decomp.solvers.api import SolveState
+
+    cat = Catalogue(tmp_path / "results")
+    keep = cat.storing()
+    fmt = Format(2, 2, 2)
+    naive = Scheme(fmt, *fmt.naive_factors(), ring="z")
+    U, V, W = (np.asarray(m, dtype=np.int64) for m in naive.factors)
+    padded = Scheme(fmt, np.column_stack([U, U[:, 0]]), np.column_stack([V, V[:, 0]]),
+                    np.column_stack([W, np.zeros(W.shape[0], dtype=np.int64)]), ring="z")  # 9 terms, one zero
+    strassen = parse_algorithm("2x2x2", STRASSEN).as_ring("z")
+    for s in (padded, naive, strassen):
+        assert keep(SolveState("flip", 0.0, s.rank, s.rank, 0, s, {})) is False
+    assert [p.name[:5] for p in (tmp_path / "results" / "2x2x2" / "z").iterdir()] == ["r0007"]
+    assert keep.added == {cat.path_for(strassen)}

@@ -237,6 +237,14 @@ class Catalogue:
         return None
 
 
+def _no_better_than_standard(s: Scheme) -> bool:
+    """A matrix scheme with at least the standard algorithm's products: a
+    walk's first reports from a start above it (the cyclic diagonal starts
+    of 6x6x6 have 219 terms) would otherwise fill the catalogue with files
+    that nothing can use."""
+    return isinstance(s.fmt, Format) and s.rank >= s.fmt.naive_rank
+
+
 class StoringCallback:
     """See Catalogue.storing. `added` holds the paths this run wrote, so the
     caller can tell its own additions from schemes stored before."""
@@ -245,7 +253,8 @@ class StoringCallback:
         self.catalogue, self.then, self.added = catalogue, then, set()
 
     def __call__(self, state) -> bool:
-        if state.improved is not None and not _is_file_target(state.improved.fmt):
+        if state.improved is not None and not _is_file_target(state.improved.fmt) \
+                and not _no_better_than_standard(state.improved):
             outcome = self.catalogue.add(state.improved)
             if outcome.added:
                 self.added.add(outcome.path)
