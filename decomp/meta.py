@@ -48,7 +48,7 @@ from .core.rings import Ring
 from .core.scheme import Scheme
 from .core.store import Catalogue
 from .solvers.api import checked_seed, solve, spawned_seed
-from .solvers.flip.solver import start_label
+from .solvers.starts import start_label
 
 # A start more than this far above the format's best rank is not walked
 # from: a walk rarely descends further than this before its slice ends.

@@ -25,7 +25,7 @@ def lifted_scheme(lifted: Scheme, source: Scheme, seed: int) -> Scheme:
     """A lift as stored: method lift, and the scheme lifted as its start (a
     lift at the source's rank is a find only over a ring where the source
     does not count; core/credit.py)."""
-    from ..solvers.flip.solver import start_label
+    from ..solvers.starts import start_label
 
     return lifted.with_factors(*lifted.factors, method="lift", seed=seed,
                                lifted=f"{source.fmt} rank {source.rank} over {source.ring.value}",

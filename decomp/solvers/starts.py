@@ -4,6 +4,7 @@ them. The flip walks and the ALS rank reduction (als/shed.py) take the same
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from ..core.errors import DecompError
@@ -29,3 +30,19 @@ def start_pool(fmt: Format, starts) -> list[Scheme]:
         raise DecompError("a pool of starts needs at least one scheme")
     low = min(s.rank for s in starts)
     return [s for s in starts if s.rank == low]
+
+
+def start_label(start: Scheme) -> str:
+    """What a given start was, for provenance: its method and rank, and how
+    it was built when it says so (an extension, a projection, a DP recipe)."""
+    label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
+    source = start.provenance.get("source")
+    return f"{label} ({source})" if source else label
+
+
+def pool_label(starts: list[Scheme]) -> str:
+    """What a pool of starts was, for provenance: its size and rank, and
+    where its members came from (method counts)."""
+    methods = Counter(s.provenance.get("method") or "scheme" for s in starts)
+    made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
+    return f"pool of {len(starts)} schemes of rank {starts[0].rank} ({made})"

@@ -28,11 +28,11 @@ import numpy as np
 from ...core.errors import DecompError, MissingDependencyError
 from ...core.rings import Ring
 from ...core.scheme import Scheme
-from ..api import Problem, SolveResult
 from ...core.credit import start_provenance
+from ..api import Problem, SolveResult
 from ..cyclic import symmetric_terms
-from ..starts import start_pool
 from ..options import number_option, whole_option
+from ..starts import pool_label, start_label, start_pool
 from .cyclic import cyclic_fit
 from .shed import descend
 from .snap import MAX_JACOBIAN_ENTRIES, refit, residual, snap
@@ -200,8 +200,7 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     started = {}
     if pool is not None:
         stats.update(start_rank=pool[0].rank, descents_reached=0, lowest_reached=pool[0].rank)
-        label = f"{len(pool)} scheme(s) of rank {pool[0].rank}" if len(pool) > 1 else \
-            f"{pool[0].provenance.get('method') or 'scheme'} rank {pool[0].rank}"
+        label = pool_label(pool) if len(pool) > 1 else start_label(pool[0])
         started = dict(start=label, **start_provenance(pool))
     history, found, times, improved, stop = [], None, [], None, False
     for attempt in range(int(restarts)):

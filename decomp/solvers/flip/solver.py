@@ -13,8 +13,6 @@ nothing: improvements reach the caller through SolveState.improved.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ...core.coefficients import ternary_member
 from ...core.credit import start_provenance
 from ...core.errors import DecompError
@@ -27,7 +25,7 @@ from ...parallel import run_jobs
 from ..api import Problem, SolveResult
 from ..options import whole_option
 from .ternary import MAX_BITS
-from ..starts import given_start, start_pool
+from ..starts import given_start, pool_label, start_label, start_pool
 from .walk import check_supported, scheme_of, walk_state, walker
 
 
@@ -57,22 +55,6 @@ def _search_of(search: str, large: bool, symmetry: str, walker: int) -> str:
     if symmetry != "none":
         return "walk"
     return "adaptive" if large or walker % 2 == 1 else "walk"
-
-
-def start_label(start: Scheme) -> str:
-    """What a given start was, for provenance: its method and rank, and how
-    it was built when it says so (an extension, a projection, a DP recipe)."""
-    label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
-    source = start.provenance.get("source")
-    return f"{label} ({source})" if source else label
-
-
-def pool_label(starts: list[Scheme]) -> str:
-    """What a pool of starts was, for provenance: its size and rank, and
-    where its members came from (method counts)."""
-    methods = Counter(s.provenance.get("method") or "scheme" for s in starts)
-    made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
-    return f"pool of {len(starts)} schemes of rank {starts[0].rank} ({made})"
 
 
 def _count(name: str, value, least: int = 0) -> int:
