@@ -11,7 +11,8 @@ penalty schedule instead of dropping t at once: dropping leaves a residual
 of the size of the term, which an unpenalised fit from there mostly cannot
 remove (a local minimum with residual about 1, one unit of T left over);
 shrinking the term while the fit holds follows a path of near-exact schemes
-when one exists (Smirnov's numerical approach to <3,3,6;40>).
+when one exists (numerical least squares of the kind that gave Smirnov's
+<3,3,6;40>).
 
 Why a perturbation: an exact scheme with integer entries sits on a flat
 valley of exact fits; a small random step off it lets each try follow a
