@@ -115,3 +115,8 @@ def test_a_descent_below_the_rank_of_the_tensor_stops_at_an_exact_fit():
     assert not res.success and res.scheme is None
     assert res.extra["lowest_reached"] == 7 and res.extra["descents_reached"] == 0
     assert res.extra["best_residual"] > 0.5  # one unit of T left over, not a near miss
+
+
+def test_a_descent_honours_the_time_limit():
+    res = solve("3x3x3", 23, method="als", ring="z", seed=1, restarts=1000, start="naive", time_limit=2)
+    assert res.status == "time_limit" and res.extra["restarts"] < 1000

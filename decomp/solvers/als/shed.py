@@ -27,8 +27,10 @@ import numpy as np
 
 from .snap import refit
 
-# Penalty weights, one stage each: the first barely moves the fit, the last
-# leaves the term at about weight-sized norm, small enough to drop.
+# Penalty weights, one stage each, raised by tens: the small ones let the
+# other terms take over while the fit holds; at 1 the penalty weighs as much
+# as a unit of residual, so what the term still carries then, the others
+# could not take.
 SHED_WEIGHTS = (1e-3, 1e-2, 1e-1, 1.0)
 STAGE_ITERS = 60
 FINAL_ITERS = 200
