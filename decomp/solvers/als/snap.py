@@ -114,7 +114,8 @@ def refit(T, factors, fixed, iters=100, tol=1e-11, shrink=None, weight=0.0, dead
         if cost < tol * tol or _expired(deadline):
             break
         Jf = jacobian(*unpack(x))[:, free]
-        G, g = Jf.T @ Jf + np.diag(pen), Jf.T @ R + pen * x[free]
+        G, g = Jf.T @ Jf, Jf.T @ R + pen * x[free]
+        G[np.diag_indices_from(G)] += pen  # in place: no dense diagonal matrix per step of the snapping's refits
         while True:
             step = np.linalg.solve(G + damping * np.eye(G.shape[0]), -g)
             trial = x.copy()

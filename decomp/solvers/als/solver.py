@@ -207,8 +207,8 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
         t0 = time.monotonic()
         if pool is not None:
             source = pool[attempt % len(pool)]
-            factors, res, reached = descend(T, [_floats(f) for f in source.factors], rank, rng, float(noise),
-                                            float(fit_tol), problem.deadline)
+            factors, res, reached = descend(T, source.factors, rank, rng, float(noise), float(fit_tol),
+                                            problem.deadline)
             stats["lowest_reached"] = min(stats["lowest_reached"], reached)  # the last exact fit on the way down
             stats["descents_reached"] += int(res < fit_tol)
         elif symmetry == "cyclic":
@@ -256,10 +256,6 @@ def run(problem: Problem, restarts=20, max_iter=3000, tol=1e-12, regularisation=
     return SolveResult(True, "found", f"exact scheme after {stats['restarts']} restart(s): "
                        f"{stats['numeric_fits']} numeric fits, {stats['exact']} exact",
                        scheme, rank, history, method="als", extra=stats)
-
-
-def _floats(F) -> np.ndarray:
-    return np.array([[float(x) for x in row] for row in F], dtype=float)
 
 
 def _start_pool(fmt, start, rank: int, symmetry: str) -> list[Scheme]:
