@@ -24,8 +24,10 @@ METHOD_COLUMNS = (*FOUND_COLUMNS, "combined", "import")
 RINGS = ("zt", "z", "q", "gf2")
 # meta builds its starts (extensions, projections) from stored schemes;
 # decomp lift does what the flip solver does to the GF(2) schemes it
-# returns over Z: Hensel lifting, and a walk along the plateau
-_CONSTRUCTIONS = {"meta": "combined", "lift": "flip"}
+# returns over Z: Hensel lifting, and a walk along the plateau; Hopcroft and
+# Kerr's <p,2,n> schemes are a construction (core/hopcroft_kerr.py) that the
+# combination DP starts from
+_CONSTRUCTIONS = {"meta": "combined", "lift": "flip", "hopcroft-kerr": "combined"}
 
 
 def start_counts(provenance: dict, ring) -> bool:

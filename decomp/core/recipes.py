@@ -15,6 +15,7 @@ from . import combine as cb
 from . import symmetry as sym
 from .errors import DecompError
 from .formats import Format
+from .hopcroft_kerr import all_hopcroft_kerr
 from .rings import Ring
 from .scheme import Scheme
 
@@ -61,7 +62,8 @@ class CombinationTable:
             text = "standard algorithm"
         elif r.kind == "stored":
             s = self.bases[r.detail[0]]
-            text = f"stored {s.fmt} scheme ({s.provenance.get('source') or s.provenance.get('method')})"
+            origin = "constructed" if s.provenance.get("method") == "hopcroft-kerr" else "stored"
+            text = f"{origin} {s.fmt} scheme ({s.provenance.get('source') or s.provenance.get('method')})"
         elif r.kind == "sum":
             text = f"direct sum along {cb.AXES[r.detail[0]]}"
         elif r.kind == "product":
@@ -107,11 +109,13 @@ class CombinationTable:
 
 def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
                 recombine_bases: int = 12, max_fillings: int = 120,
-                alternatives_per_format: int = 5) -> CombinationTable:
+                alternatives_per_format: int = 5, constructions: bool = True) -> CombinationTable:
     """Dynamic programme over every oriented format with dimensions <= max_dim.
 
     schemes: valid schemes (any ring implying `ring`); the best per format is
-    used, all orientations. Recombination is tried for targets whose largest
+    used, all orientations. With `constructions`, Hopcroft and Kerr's <p,2,n>
+    schemes join them (core/hopcroft_kerr.py; integral, so they serve every
+    ring; over zt their ternary versions where there are any). Recombination is tried for targets whose largest
     dimension is <= recombine_max, with up to `recombine_bases` base schemes
     (the lowest rank per small format, dims <= 4, up to
     alternatives_per_format schemes in all of that rank with other supports),
@@ -121,6 +125,8 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
     ring = Ring.parse(ring)
     if not 1 <= max_dim <= 16:
         raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
+    if constructions:
+        schemes = list(schemes) + all_hopcroft_kerr(max_dim, ternary=ring is Ring.ZT)
     if recombine_max < 0:
         raise DecompError(f"--recombine-max must be >= 0 (0: no recombination), got {recombine_max}")
     # Structured targets (poly:3, complex, ...) share the catalogue but are not formats.
