@@ -67,6 +67,8 @@ def test_a_wide_band_verifies():
 def test_not_a_format():
     with pytest.raises(DecompError, match="not a format"):
         hopcroft_kerr(0, 3)
+    with pytest.raises(DecompError, match="up to <32,2,32>, not <5,2,33>"):
+        hopcroft_kerr(5, 33)
 
 
 def test_the_combination_dp_starts_from_it():

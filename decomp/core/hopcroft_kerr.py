@@ -75,6 +75,11 @@ BRIDGES = {
 }
 
 
+# The cells are solved for as one dense system of 4n^2 equations (n <= 63
+# in a band): about 50 MB at 32, hence the limit.
+MAX_DIM = 32
+
+
 def hopcroft_kerr_rank(p: int, n: int) -> int:
     """Hopcroft and Kerr's bound for <p,2,n>."""
     return -(-(3 * p * n + max(p, n)) // 2)
@@ -87,6 +92,8 @@ def hopcroft_kerr(p: int, n: int) -> Scheme:
     first that an even p leaves (module docstring)."""
     if p < 1 or n < 1:
         raise DecompError(f"<{p},2,{n}> is not a format")
+    if max(p, n) > MAX_DIM:
+        raise DecompError(f"Hopcroft-Kerr schemes are built up to <{MAX_DIM},2,{MAX_DIM}>, not <{p},2,{n}>")
     if p > n:
         return transpose(hopcroft_kerr(n, p))
     if p == 1:
