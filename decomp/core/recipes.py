@@ -115,8 +115,9 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
     schemes: valid schemes (any ring implying `ring`); the best per format is
     used, all orientations. With `constructions`, Hopcroft and Kerr's <p,2,n>
     schemes join them (core/hopcroft_kerr.py; integral, so they serve every
-    ring; over zt their ternary versions where there are any). Recombination is tried for targets whose largest
-    dimension is <= recombine_max, with up to `recombine_bases` base schemes
+    ring; over zt their ternary versions where there are any).
+    Recombination is tried for targets whose largest dimension is <=
+    recombine_max, with up to `recombine_bases` base schemes
     (the lowest rank per small format, dims <= 4, up to
     alternatives_per_format schemes in all of that rank with other supports),
     and allocations bounded by max_fillings per axis.
@@ -125,10 +126,10 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
     ring = Ring.parse(ring)
     if not 1 <= max_dim <= 16:
         raise DecompError(f"max dimension must be within 1..16, got {max_dim}")
-    if constructions:
-        schemes = list(schemes) + all_hopcroft_kerr(max_dim, ternary=ring is Ring.ZT)
     if recombine_max < 0:
         raise DecompError(f"--recombine-max must be >= 0 (0: no recombination), got {recombine_max}")
+    if constructions:
+        schemes = list(schemes) + all_hopcroft_kerr(max_dim, ternary=ring is Ring.ZT)
     # Structured targets (poly:3, complex, ...) share the catalogue but are not formats.
     usable = [s if s.ring is ring or ring is Ring.Q else s.as_ring(ring) for s in schemes
               if isinstance(s.fmt, Format) and s.serves(ring)
