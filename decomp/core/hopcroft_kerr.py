@@ -35,6 +35,7 @@ leaves the equal-method cases to "symmetry".
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -45,7 +46,7 @@ from .errors import DecompError
 from .formats import Format
 from .rings import Ring
 from .scheme import Scheme
-from .symmetry import transpose
+from .symmetry import inverse_matrix, transpose
 
 # The two products of each way to compute a1 x1 + a2 x2 (a row (a1, a2)
 # against a column (x1, x2)): as (row form, column form) coefficient pairs
@@ -214,10 +215,12 @@ def _comb(m: int, p: int) -> np.ndarray:
 
 
 def _integer_inverse(A: np.ndarray) -> np.ndarray:
-    inv = np.rint(np.linalg.inv(A.astype(float))).astype(np.int64)
-    if not np.array_equal(A @ inv, np.eye(len(A), dtype=np.int64)):
+    """The window's exact inverse (symmetry.inverse_matrix), integral when the
+    window is unimodular as _windows promises."""
+    inv = inverse_matrix(A, Ring.Z)
+    if any(isinstance(v, Fraction) for v in inv.ravel()):
         raise DecompError("internal: a window of the Hopcroft-Kerr construction is not unimodular")
-    return inv
+    return inv.astype(np.int64)
 
 
 @lru_cache(maxsize=None)
