@@ -211,14 +211,15 @@ def test_steps_limit_holds_inside_the_warm_up():
 
 
 def test_resume_continues_where_it_stopped(tmp_path):
-    cfg = config_for("2x2x2", "gf2", seed=4, **TINY)
+    # fewer simulations and games than TINY: what is tested is the resume, not the play
+    cfg = config_for("2x2x2", "gf2", seed=4, **dict(TINY, simulations=4, parallel_games=2))
     a = Agent(cfg, device="cpu")
-    a.run(steps=40, out=tmp_path / "ck")
+    a.run(steps=24, out=tmp_path / "ck")  # past warmup_steps=20: the optimizer state is saved too
     b = Agent.load(tmp_path / "ck", device="cpu")
-    b.run(steps=60, out=tmp_path / "ck")
-    assert b.step == 60 and b.games >= a.games
+    b.run(steps=32, out=tmp_path / "ck")
+    assert b.step == 32 and b.games >= a.games
     meta = json.loads((tmp_path / "ck" / "config.json").read_text())
-    assert meta["step"] == 60
+    assert meta["step"] == 32
 
 
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):

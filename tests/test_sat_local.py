@@ -79,8 +79,9 @@ def test_bad_local_options_refused(options, text):
 
 def test_equation_weights_find_2x3x3_rank_15():
     """Without the breakout weights the search stalls at 2 or 3 violated
-    equations here; with them seed 5 finds a scheme after about 1.6e7 flips."""
-    res = solve("2x3x3", 15, method="sat", ring="gf2", solver="local", seed=5, time_limit=300)
+    equations here; with them seed 0 finds a scheme in about 4 s (seed 5 took
+    about 1.6e7 flips, 30 s)."""
+    res = solve("2x3x3", 15, method="sat", ring="gf2", solver="local", seed=0, time_limit=300)
     assert res.success and res.scheme.rank <= 15 and res.scheme.verify().ok
 
 

@@ -34,9 +34,20 @@ _KNOWN_FIELDS = {"schema", "format", "target", "ring", "rank", "U", "V", "W", "p
 
 # ---------------------------------------------------------------- native JSON
 def _entry_to_json(v):
+    if type(v) is int:  # most entries of exact arrays; skips the slower ABC isinstance
+        return v
     if isinstance(v, Fraction):
         return f"{v.numerator}/{v.denominator}"
     return int(v)
+
+
+def _factor_to_json(m: np.ndarray) -> list:
+    # Integer arrays convert in one tolist() (Python ints already); only exact
+    # rational (object) arrays need the per-entry look: large imports spent
+    # most of their writing time here.
+    if m.dtype != object:
+        return m.astype(np.int64, copy=False).tolist()
+    return [[_entry_to_json(v) for v in row] for row in m.tolist()]
 
 
 def scheme_to_dict(scheme: Scheme) -> dict:
@@ -50,9 +61,9 @@ def scheme_to_dict(scheme: Scheme) -> dict:
             "format": list(scheme.fmt.dims) if not isinstance(scheme.fmt, Target) else None,
             "ring": scheme.ring.value,
             "rank": scheme.rank,
-            "U": [[_entry_to_json(v) for v in row] for row in scheme.U.tolist()],
-            "V": [[_entry_to_json(v) for v in row] for row in scheme.V.tolist()],
-            "W": [[_entry_to_json(v) for v in row] for row in scheme.W.tolist()],
+            "U": _factor_to_json(scheme.U),
+            "V": _factor_to_json(scheme.V),
+            "W": _factor_to_json(scheme.W),
             "provenance": _provenance(scheme.provenance),
         }
     )

@@ -145,7 +145,7 @@ def integer_columns(mat: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """
     if mat.dtype != object:
         return mat, [1] * mat.shape[1]
-    is_frac = np.frompyfunc(lambda v: isinstance(v, Fraction), 1, 1)(mat).astype(bool)
+    is_frac = np.frompyfunc(lambda v: type(v) is not int and isinstance(v, Fraction), 1, 1)(mat).astype(bool)
     where = list(zip(*np.nonzero(is_frac)))
     dens = [1] * mat.shape[1]
     for i, c in where:

@@ -181,11 +181,10 @@ class Scheme:
     # --------------------------------------------------------------- identity
     def fingerprint(self) -> str:
         """Hash of the scheme up to the order of its rank-one terms."""
-        cols = []
-        for r in range(self.rank):
-            cols.append(
-                "|".join(",".join(str(v) for v in m[:, r].tolist()) for m in self.factors)
-            )
+        # one tolist() per factor, then the same text per term as always (the
+        # hash names stored files, so it must not change)
+        per_factor = [[",".join(map(str, col)) for col in m.T.tolist()] for m in self.factors]
+        cols = ["|".join(parts) for parts in zip(*per_factor)]
         cols.sort()
         text = f"{self.fmt}:{self.ring.value}:" + ";".join(cols)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -234,8 +233,8 @@ def _check(scheme: Scheme, ring: Ring) -> VerifyReport:
 def _max_abs(m: np.ndarray) -> int:
     if m.size == 0:
         return 0
-    if m.dtype == object:
-        return max(abs(int(x)) for x in m.ravel())
+    if m.dtype == object:  # exact integers (after integer_factors): numpy's abs/max stay exact on them
+        return int(np.abs(m).max())
     return int(np.abs(m).max())
 
 
