@@ -40,10 +40,14 @@ from .support import support_positions, support_products
 MAX_BITS = 24
 # The free lift: steps per try, tries (sign choices), and the largest
 # matrix it reduces (equations x (unknowns + equations) bits: 4x4x5 at rank
-# 66 is 6.5e7 and takes about a second; 5x5x5 at rank 100 would be 3.6e8).
+# 66 is 6.5e7 and takes about a second; 4x4x7 at 85 (2.3e8) and 4x5x6 at 90
+# (3.0e8), both proved to have no lift mod 4, took 8 and 19-27 s in single
+# runs beside three others, the second with a peak of 0.5 GB; 2x7x8 at 88 is
+# 2.5e8, 5x5x5 at 100 3.6e8). Up to stop 30 the bound was 2e8, which left
+# those formats' GF(2) schemes untried.
 FREE_BITS = 8
 FREE_TRIES = 8
-FREE_MAX_CELLS = 200_000_000
+FREE_MAX_CELLS = 400_000_000
 
 
 @dataclass(frozen=True)
