@@ -105,12 +105,11 @@ def test_proof_file(tmp_path):
 def test_solver_without_budgets_runs_only_unlimited():
     """python-sat cannot limit Lingeling: under a time limit it is refused
     with a one-line error (it was a NotImplementedError traceback); with no
-    limit it runs to the end (rank 8, the naive rank: Lingeling needs about
-    12 s for Strassen's 7 here, and the point is that it runs at all)."""
+    limit it runs to the end."""
     with pytest.raises(DecompError, match="cannot stop at a time or conflict limit"):
         solve("2x2x2", 7, method="sat", ring="gf2", solver="lingeling", time_limit=30)
-    res = solve("2x2x2", 8, method="sat", ring="gf2", solver="lingeling")
-    assert res.success and res.scheme.rank <= 8 and res.scheme.verify().ok
+    res = solve("2x2x2", 7, method="sat", ring="gf2", solver="lingeling")
+    assert res.success and res.scheme.rank == 7 and res.scheme.verify().ok
 
 
 def test_solver_missing_from_the_installation_gets_one_line_error():
