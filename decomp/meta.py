@@ -40,6 +40,7 @@ from pathlib import Path
 from .core import symmetry as sym
 from .core.coefficients import store_ternary
 from .core.combine import direct_sum
+from .core.credit import with_parent
 from .core.errors import DecompError
 from .core.formats import Format
 from .core.projection import best_projection
@@ -104,7 +105,7 @@ def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
         what = " with entries in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"--start extended: the catalogue holds no {ring.value} scheme{what} of a format one "
                           f"index below {fmt} to extend")
-    return extend(best, fmt).require_valid()
+    return with_parent(extend(best, fmt), best).require_valid()
 
 
 def stored_starts(schemes, fmt, ring, ternary: bool = False, where: str = "--start stored: the catalogue"
@@ -128,13 +129,22 @@ def folder_starts(folder, fmt, ring, ternary: bool = False) -> list[Scheme]:
     is not the catalogue the results go to (imports, another run's
     catalogue). A file that does not load is a one-line error, as it is
     for --start FILE; files of other formats are left out."""
+    if not isinstance(fmt, Format):
+        raise DecompError(f"--start {folder} needs a matrix format, not a target")
+    schemes = [s for s in folder_schemes(folder) if s.fmt == fmt]
+    return stored_starts(schemes, fmt, ring, ternary, where=f"--start {folder}")
+
+
+def folder_schemes(folder) -> list[Scheme]:
+    """Every scheme file (*.json, in subfolders too) in a folder, unverified
+    (each start built from them is verified before a walk takes it); a file
+    that does not load is a one-line error."""
     from .core.io import read_json
 
     folder = Path(folder)
-    if not isinstance(fmt, Format):
-        raise DecompError(f"--start {folder} needs a matrix format, not a target")
-    schemes = [s for s in (read_json(p, verify=False) for p in sorted(folder.rglob("*.json"))) if s.fmt == fmt]
-    return stored_starts(schemes, fmt, ring, ternary, where=f"--start {folder}")
+    if not folder.is_dir():
+        raise DecompError(f"{folder}: not a folder of scheme files")
+    return [read_json(p, verify=False) for p in sorted(folder.rglob("*.json"))]
 
 
 # --start values built from the catalogue rather than read from a file.

@@ -157,10 +157,42 @@ def test_solve_from_an_extended_start(tmp_path, capsys, alphatensor_r):
                             "extended", "--seed", "1", "--time-limit", "30", "--results", res, "--json"], capsys)
     d = json.loads(out)
     assert code == 0 and d["success"] and d["scheme"]["rank"] == 11
-    assert d["scheme"]["provenance"]["start"] == "meta rank 11 (extension of 2x2x2 rank 7)"
+    # the start names the imported scheme it extends (credit.with_parent)
+    assert d["scheme"]["provenance"]["start"] == ("meta rank 11 (extension of 2x2x2 rank 7, from imported "
+                                                  "alphatensor:factorizations_r.npz:2,2,2 rank 7)")
     code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--method", "flip", "--start", "extended",
                             "--results", res], capsys)
     assert code == 2 and "no gf2 scheme of a format one index below 3x3x3" in err and "Traceback" not in err
+
+
+def test_sources_feed_catalogue_starts_and_stay_out_of_the_catalogue(tmp_path, capsys, alphatensor_r):
+    """--sources FOLDER: the extension and the projection are built from an
+    imported scheme kept in another folder; the catalogue gets only what the
+    walk returns, and the start says whose scheme it came from."""
+    imports, res = tmp_path / "imports", tmp_path / "cat"
+    Catalogue(imports).add(_scheme(alphatensor_r, (3, 3, 3)))
+    code, out, _ = run_cli(["solve", "3x3x4", "--rank", "32", "--ring", "z", "--start", "extended",
+                            "--sources", imports, "--seed", "1", "--time-limit", "30", "--results", res, "--json"],
+                           capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["rank"] <= 32 and d["stored"] == "added"
+    assert d["scheme"]["provenance"]["start"].startswith("meta rank 32 (extension of 3x3x3 rank 23, from imported "
+                                                         "alphatensor:")
+    stored = [s for _, s in Catalogue(res).load().schemes]
+    # the walk's scheme (and its {-1, 0, 1} copy), none of the imports
+    assert stored and all(s.fmt.dims == (3, 3, 4) and s.verify("z").ok for s in stored)
+    # a fresh catalogue, so that the projection comes from the import, not from the 3x3x4 just stored
+    code, out, _ = run_cli(["solve", "2x3x3", "--rank", "17", "--ring", "z", "--start", "projected",
+                            "--sources", imports, "--seed", "1", "--time-limit", "30", "--results", tmp_path / "c2",
+                            "--json"],
+                           capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and "projection of 3x3x3, from imported alphatensor:" in \
+        d["scheme"]["provenance"]["start"]
+    for args, message in ((["--start", "naive", "--sources", imports], "--sources feeds --start combined"),
+                          (["--start", "projected", "--sources", tmp_path / "none"], "not a folder of scheme files")):
+        code, _, err = run_cli(["solve", "2x2x3", "--rank", "11", "--ring", "z", *args, "--results", res], capsys)
+        assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkeypatch, alphatensor_r):

@@ -103,11 +103,16 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
     return res, stored, zt
 
 
-def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False):
-    """meta.catalogue_start over every scheme of the catalogue."""
-    from ..meta import catalogue_start
+def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False, sources=()):
+    """meta.catalogue_start over every scheme of the catalogue and of the
+    --sources folders (imports kept out of the catalogue: a walk from the
+    projection of AlphaEvolve's 3x4x8 stores only what it finds)."""
+    from ..meta import catalogue_start, folder_schemes
 
-    return catalogue_start(kind, [s for _, s in catalogue(results).load().schemes], fmt, ring, ternary)
+    schemes = [s for _, s in catalogue(results).load().schemes]
+    for folder in sources:
+        schemes += folder_schemes(folder)
+    return catalogue_start(kind, schemes, fmt, ring, ternary)
 
 
 @app.command("solve")
@@ -131,6 +136,10 @@ def solve_cmd(
                                              "smaller), stored (a pool: every stored scheme of the format at "
                                              "its lowest rank) or a folder of scheme files (the same pool "
                                              "over them)"),
+    sources: List[Path] = typer.Option([], "--sources",
+                                       help="a folder of scheme files (imports, another catalogue) that --start "
+                                            "combined|projected|extended|stored builds from besides the "
+                                            "catalogue; results still go to the catalogue (repeatable)"),
     symmetry: Optional[str] = typer.Option(None, "--symmetry",
                                            help="cyclic: cyclic-symmetric schemes (flip, sat; als fits; n x n x n)"),
     restarts: Optional[int] = typer.Option(None, "--restarts", help="random restarts (als)"),
@@ -162,10 +171,13 @@ def solve_cmd(
     from ..meta import CATALOGUE_STARTS
     from ..solvers.flip.solver import walk_ring_of
 
+    if sources and start not in CATALOGUE_STARTS:
+        raise DecompError(f"--sources feeds --start {', '.join(CATALOGUE_STARTS)}; "
+                          f"give one of them (--start FOLDER reads a folder by itself)")
     if start in CATALOGUE_STARTS or (start is not None and Path(start).is_dir()):
         ternary = walk_ring_of(ring.value, fmt, options.get("walk_ring"), options.get("symmetry", "none")) == "zt"
         if start in CATALOGUE_STARTS:
-            options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary)
+            options["start"] = _catalogue_start(start, fmt, ring.value, results, ternary, sources)
         else:  # a folder of scheme files: a pool, as --start stored over another catalogue
             from ..meta import folder_starts
 

@@ -57,6 +57,17 @@ def credit_of(provenance: dict, rank: int, ring) -> str:
     return method
 
 
+def with_parent(start, parent):
+    """start (a projection or extension built from the scheme `parent`) with
+    `parent`'s origin kept in its provenance when the parent was imported
+    (AlphaEvolve's, Perminov's ...): what a walk from it finds then says,
+    besides 'projection of 3x4x8', whose 3x4x8 that was."""
+    if credit_of(parent.provenance, parent.rank, parent.ring) != "import":
+        return start
+    origin = parent.provenance.get("source") or "unnamed"
+    return start.with_factors(*start.factors, parent=f"imported {origin} rank {parent.rank}")
+
+
 # The most cautious credit first: a result that may be any member of a pool
 # of starts carried forward counts for the member that we can least claim.
 _CAUTION = ("import", "combined", *FOUND_COLUMNS)

@@ -237,6 +237,8 @@ def projected_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     from .errors import DecompError
     from .rings import Ring
 
+    from .credit import with_parent
+
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best = None
     for s in schemes:
@@ -246,7 +248,7 @@ def projected_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
             continue
         cand = best_projection(s, fmt, ternary)
         if cand is not None and (best is None or cand.rank < best.rank):
-            best = cand
+            best = with_parent(cand, s)
     if best is None:
         what = " with a projection in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"--start projected: the catalogue holds no {ring.value} scheme of a format up to "

@@ -33,11 +33,12 @@ def start_pool(fmt: Format, starts) -> list[Scheme]:
 
 
 def start_label(start: Scheme) -> str:
-    """What a given start was, for provenance: its method and rank, and how
-    it was built when it says so (an extension, a projection, a DP recipe)."""
+    """What a given start was, for provenance: its method and rank, how it
+    was built when it says so (an extension, a projection, a DP recipe) and
+    from which imported scheme (credit.with_parent)."""
     label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
-    source = start.provenance.get("source")
-    return f"{label} ({source})" if source else label
+    notes = [n for n in (start.provenance.get("source"), start.provenance.get("parent")) if n]
+    return f"{label} ({', from '.join(notes)})" if notes else label
 
 
 def pool_label(starts: list[Scheme]) -> str:
