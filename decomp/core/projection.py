@@ -234,10 +234,9 @@ def projected_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
     START_MAX_DROP indices larger, with entries in {-1, 0, 1} when
     `ternary` (a ternary walk's start); a one-line error when there is
     none."""
+    from .credit import with_parent
     from .errors import DecompError
     from .rings import Ring
-
-    from .credit import with_parent
 
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
     best = None
