@@ -47,7 +47,7 @@ from .core.projection import best_projection
 from .core.records import best_known
 from .core.rings import Ring
 from .core.scheme import Scheme
-from .core.store import Catalogue
+from .core.store import Catalogue, LoadReport
 from .solvers.api import checked_seed, solve, spawned_seed
 from .solvers.starts import start_label
 
@@ -123,28 +123,38 @@ def stored_starts(schemes, fmt, ring, ternary: bool = False, where: str = "--sta
     return [s.require_valid() for s in usable if s.rank == low]
 
 
-def folder_starts(folder, fmt, ring, ternary: bool = False) -> list[Scheme]:
+def folder_starts(folder, fmt, ring, ternary: bool = False) -> tuple[list[Scheme], list]:
     """--start FOLDER: the pool of stored_starts over the scheme files
     (*.json, in subfolders too: a catalogue folder works) in a folder that
     is not the catalogue the results go to (imports, another run's
-    catalogue). A file that does not load is a one-line error, as it is
-    for --start FILE; files of other formats are left out."""
+    catalogue); files of other formats are left out. Returns the pool and
+    the files that failed to load or verify (folder_schemes), which the
+    caller reports and the pool leaves out."""
     if not isinstance(fmt, Format):
         raise DecompError(f"--start {folder} needs a matrix format, not a target")
-    schemes = [s for s in folder_schemes(folder) if s.fmt == fmt]
-    return stored_starts(schemes, fmt, ring, ternary, where=f"--start {folder}")
+    report = folder_schemes(folder)
+    schemes = [s for _, s in report.schemes if s.fmt == fmt]
+    return stored_starts(schemes, fmt, ring, ternary, where=f"--start {folder}"), report.errors
 
 
-def folder_schemes(folder) -> list[Scheme]:
-    """Every scheme file (*.json, in subfolders too) in a folder, unverified
-    (each start built from them is verified before a walk takes it); a file
-    that does not load is a one-line error."""
+def folder_schemes(folder) -> LoadReport:
+    """Every scheme file (*.json, in subfolders too) in a folder, each read
+    and verified exactly as the catalogue's are; a file that does not load or
+    does not verify is reported in .errors and left out, so that one corrupt
+    or hostile file among many imports neither stops a run nor becomes its
+    start. A missing folder is a one-line error."""
     from .core.io import read_json
 
     folder = Path(folder)
     if not folder.is_dir():
         raise DecompError(f"{folder}: not a folder of scheme files")
-    return [read_json(p, verify=False) for p in sorted(folder.rglob("*.json"))]
+    report = LoadReport()
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            report.schemes.append((path, read_json(path)))
+        except DecompError as exc:
+            report.errors.append((path, str(exc)))
+    return report
 
 
 # --start values built from the catalogue rather than read from a file.
@@ -243,6 +253,10 @@ class MetaSearch:
     progress: object = None
     # the edge kinds a step may draw (KINDS): "own" alone keeps every slice on the format's best
     kinds: tuple = KINDS
+    # schemes from outside the catalogue (--sources: imports) that extensions and projections are
+    # built from; never a format's own start nor its best, so what is stored is measured against
+    # the catalogue alone and an import is never stored as it is
+    sources: list = field(default_factory=list)
 
     def __post_init__(self):
         self.ring = Ring.parse(self.ring)
@@ -250,6 +264,7 @@ class MetaSearch:
         self.seed = checked_seed(self.seed)
         self.rng = random.Random(self.seed)
         self.pools: dict = {}
+        self.imported: dict = {}  # pools of the sources, by format, as self.pools
         self.steps: list[MetaStep] = []
         self.interrupted = False
         self._load()
@@ -263,18 +278,22 @@ class MetaSearch:
             keys.add(_key(fmt))
             for side in _neighbour_keys(fmt):
                 keys.update(side)
-        for _, s in self.catalogue.load().schemes:
-            if isinstance(s.fmt, Format) and _key(s.fmt) in keys and self._usable(s):
-                self._offer(s)
+        for pools, schemes in ((self.pools, [s for _, s in self.catalogue.load().schemes]),
+                               (self.imported, self.sources)):
+            for s in schemes:
+                if isinstance(s.fmt, Format) and _key(s.fmt) in keys and self._usable(s):
+                    self._offer(s, pools)
 
     def _usable(self, s: Scheme) -> bool:
         return s.serves(self.ring)
 
-    def _offer(self, s: Scheme) -> bool:
-        """Put s into its format's pool when it is at the pool's rank or
-        below; True when it lowered the rank."""
+    def _offer(self, s: Scheme, pools: dict | None = None) -> bool:
+        """Put s into its format's pool (of self.pools unless `pools` is
+        given) when it is at the pool's rank or below; True when it lowered
+        the rank."""
+        pools = self.pools if pools is None else pools
         key = _key(s.fmt)
-        pool = self.pools.get(key, [])
+        pool = pools.get(key, [])
         if pool and s.rank > pool[0].rank:
             return False
         lower = not pool or s.rank < pool[0].rank
@@ -282,7 +301,7 @@ class MetaSearch:
             pool = []
         if all(not _same(s, t) for t in pool):
             pool = [s, *pool][:POOL]
-        self.pools[key] = pool
+        pools[key] = pool
         return lower
 
     def best_rank(self, fmt: Format) -> int:
@@ -301,20 +320,27 @@ class MetaSearch:
         walk_ring = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"), self.options.get("symmetry", "none"))
         ternary = walk_ring == "zt"
 
-        def pool(key):
-            return [s for s in self.pools.get(key, []) if s.ternary or not ternary]
+        def pool(key, sources=False):
+            """The format's pool, and with `sources` the imported one's
+            too, lowest rank first (the catalogue's first among equals)."""
+            members = self.pools.get(key, []) + (self.imported.get(key, []) if sources else [])
+            return sorted((s for s in members if s.ternary or not ternary), key=lambda s: s.rank)
+
+        def named(s):
+            origin = " imported" if any(s is t for t in self.imported.get(_key(s.fmt), [])) else ""
+            return f"{s.fmt} rank {s.rank}{origin}"
 
         own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
-        extended = [(f"extension of {s.fmt} rank {s.rank}", extend(s, fmt))
-                    for key in smaller for s in pool(key)[:2]]
+        extended = [(f"extension of {named(s)}", with_parent(extend(s, fmt), s))
+                    for key in smaller for s in pool(key, sources=True)[:2]]
         projected = []
         for key in larger:
-            for s in pool(key)[:2]:
+            for s in pool(key, sources=True)[:2]:
                 p = best_projection(s, fmt, ternary)
                 if p is not None:
-                    projected.append((f"projection of {s.fmt} rank {s.rank}", p))
+                    projected.append((f"projection of {named(s)}", with_parent(p, s)))
         return {"own": own, "extended": extended, "projected": projected}
 
     def choose(self, fmt: Format):

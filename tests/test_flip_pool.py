@@ -166,7 +166,8 @@ def test_cli_start_stored(tmp_path, capsys, flip_kernels_compiled):
 
 def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_compiled):
     """--start FOLDER: the pool over the scheme files in it (subfolders too),
-    results stored in --results; a corrupt file is one line, exit 2."""
+    results stored in --results; a corrupt file or a scheme that does not
+    verify is a warning line and left out of the pool."""
     from decomp.core.io import write_json
 
     starts = tmp_path / "starts"
@@ -182,10 +183,22 @@ def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_
     assert d["scheme"]["provenance"]["start"] == "pool of 2 schemes of rank 11 (meta 2)"
     code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--start", str(starts), "--results", cat], capsys)
     assert code == 2 and f"--start {starts} holds no gf2 scheme of 3x3x3" in err
+    # a corrupt file and a scheme that does not verify (rank 10, below the pool's 11, so it would have
+    # been the start): each skipped with a warning line, the run goes on from the valid pool
+    from decomp.core.io import scheme_to_dict
+
     (starts / "broken.json").write_text("{not json")
-    code, _, err = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--results", cat], capsys)
-    assert code == 2 and "broken.json: not valid JSON" in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    s = _variants(_strassen_extended(), method="meta")[0]
+    wrong = Scheme(s.fmt, s.U[:, 1:], s.V[:, 1:], s.W[:, 1:], ring=s.ring)
+    (starts / "wrong.json").write_text(json.dumps(scheme_to_dict(wrong)))
+    code, out, err = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--seed", "3",
+                              "--time-limit", "30", "--results", cat, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["provenance"]["start"] == "pool of 2 schemes of rank 11 (meta 2)"
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in err
+    assert "skipped" in lines[0] and "broken.json: not valid JSON" in lines[0]
+    assert "skipped" in lines[1] and "wrong.json" in lines[1]
 
 
 def test_combined_start_of_a_ternary_walk_has_entries_in_minus_one_to_one():

@@ -127,8 +127,29 @@ def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, alphatensor_r
     assert best.rank == 11 and best.ring.value == "zt" and best.verify("zt").ok
 
 
+def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, capsys, alphatensor_r):
+    """meta --sources: an imported Strassen extends to a 2x2x3 start; the
+    format's best before the run is the empty catalogue's (the standard
+    algorithm), the catalogue gets the 2x2x3 it reached and none of the
+    imports, and what it stored names the import it came from."""
+    imports = tmp_path / "imports"
+    Catalogue(imports).add(_scheme(alphatensor_r, (2, 2, 2)))
+    (imports / "broken.json").write_text("{")
+    code, out, err = run_cli(["meta", "2x2x3", "--ring", "z", "--kinds", "extended", "--sources", imports,
+                              "--time-limit", "4", "--slice", "2", "--seed", "3", "--results", tmp_path / "cat",
+                              "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["formats"] == [{"format": "2x2x3", "before": 12, "after": 11, "record": 11}]
+    assert data["steps"] and all(s["source"] == "extension of 2x2x2 rank 7 imported" for s in data["steps"])
+    assert err.startswith("skipped ") and "broken.json" in err and len(err.strip().splitlines()) == 1
+    stored = [s for _, s in Catalogue(tmp_path / "cat").load().schemes]
+    assert stored and all(s.fmt.dims == (2, 2, 3) and s.verify("z").ok for s in stored)
+    assert any("imported alphatensor:" in json.dumps(s.provenance) for s in stored)
+
+
 @pytest.mark.parametrize("args, message", [
     (["2x2x3,2x3"], "malformed format '2x3'"),
+    (["2x2x3", "--sources", "no-such-folder"], "no-such-folder: not a folder of scheme files"),
     (["2x2x3", "--slice", "0"], "--time-limit and --slice must be positive"),
     (["2x2x3", "-o", "start=naive"], "meta sets the flip option 'start' itself"),
     (["2x2x3", "-o", "walk_ring=q", "--time-limit", "2"], "walk_ring must be gf2, zt or gf3"),
@@ -181,14 +202,17 @@ def test_sources_feed_catalogue_starts_and_stay_out_of_the_catalogue(tmp_path, c
     stored = [s for _, s in Catalogue(res).load().schemes]
     # the walk's scheme (and its {-1, 0, 1} copy), none of the imports
     assert stored and all(s.fmt.dims == (3, 3, 4) and s.verify("z").ok for s in stored)
-    # a fresh catalogue, so that the projection comes from the import, not from the 3x3x4 just stored
-    code, out, _ = run_cli(["solve", "2x3x3", "--rank", "17", "--ring", "z", "--start", "projected",
+    # a fresh catalogue, so that the projection comes from the import, not from the 3x3x4 just stored;
+    # a file among the imports that is not a scheme is a warning line, the rest still serve
+    (imports / "broken.json").write_text("[1, 2]")
+    code, out, err = run_cli(["solve", "2x3x3", "--rank", "17", "--ring", "z", "--start", "projected",
                             "--sources", imports, "--seed", "1", "--time-limit", "30", "--results", tmp_path / "c2",
                             "--json"],
                            capsys)
     d = json.loads(out)
     assert code == 0 and d["success"] and "projection of 3x3x3, from imported alphatensor:" in \
         d["scheme"]["provenance"]["start"]
+    assert err.startswith("skipped ") and "broken.json" in err and len(err.strip().splitlines()) == 1
     for args, message in ((["--start", "naive", "--sources", imports], "--sources feeds --start combined"),
                           (["--start", "projected", "--sources", tmp_path / "none"], "not a folder of scheme files")):
         code, _, err = run_cli(["solve", "2x2x3", "--rank", "11", "--ring", "z", *args, "--results", res], capsys)

@@ -112,5 +112,9 @@ def print_kept(stored, zt, out: Optional[Path]) -> None:
 
 def print_skipped(errors) -> None:
     """Catalogue files that failed to load: a warning each, never a stop."""
+    from rich.markup import escape
+
     for path, msg in errors:
-        err.print(f"[yellow]skipped {path}: {msg}[/yellow]")
+        # one line per file however long its path (soft_wrap), and a file name
+        # with brackets in it printed as it is, not read as markup
+        err.print(f"[yellow]skipped {escape(str(path))}: {escape(msg)}[/yellow]", soft_wrap=True)

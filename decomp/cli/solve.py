@@ -20,7 +20,7 @@ from ..core.io import scheme_to_dict, write_json
 from ..core.targets import parse_format_or_target, read_target
 from ..solvers.api import METHODS, SolveState, solve
 from .common import (JsonOpt, MethodName, ResultsOpt, RingName, app, catalogue, console, emit_json, parse_options,
-                     term_interrupts)
+                     print_skipped, term_interrupts)
 
 
 def progress_line(state: SolveState) -> str:
@@ -111,7 +111,9 @@ def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False, 
 
     schemes = [s for _, s in catalogue(results).load().schemes]
     for folder in sources:
-        schemes += folder_schemes(folder)
+        report = folder_schemes(folder)
+        print_skipped(report.errors)
+        schemes += [s for _, s in report.schemes]
     return catalogue_start(kind, schemes, fmt, ring, ternary)
 
 
@@ -181,7 +183,8 @@ def solve_cmd(
         else:  # a folder of scheme files: a pool, as --start stored over another catalogue
             from ..meta import folder_starts
 
-            options["start"] = folder_starts(start, fmt, ring.value, ternary)
+            options["start"], skipped = folder_starts(start, fmt, ring.value, ternary)
+            print_skipped(skipped)
     cat = catalogue(results) if store else None
     res, stored, zt = _solve_and_store(fmt, rank, method.value, ring.value, seed, time_limit, options, json_out, cat)
     if res.scheme is not None and res.success and out is not None:
@@ -284,6 +287,10 @@ def meta(
     kinds: str = typer.Option("own,extended,projected", "--kinds",
                               help="edge kinds a slice draws its start from: own (the format's best), extended "
                                    "(a smaller format's plus a slice), projected (a larger format's cut down)"),
+    sources: List[Path] = typer.Option([], "--sources",
+                                       help="a folder of scheme files (imports) that extensions and projections "
+                                            "are built from besides the catalogue; never stored as they are, "
+                                            "and a format's best stays the catalogue's (repeatable)"),
     results: Optional[Path] = ResultsOpt,
     json_out: bool = JsonOpt,
 ):
@@ -307,8 +314,15 @@ def meta(
     def progress(fmt, kind, source):  # without a terminal, a line now and then within each slice
         return None if json_out or console.is_terminal else ProgressLog(f"{fmt} {kind} {source}")
 
+    from ..meta import folder_schemes
+
+    imported = []
+    for folder in sources:
+        report = folder_schemes(folder)
+        print_skipped(report.errors)
+        imported += [s for _, s in report.schemes]
     search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options,
-                        progress=progress, kinds=kinds)
+                        progress=progress, kinds=kinds, sources=imported)
     before = {fmt: search.best_rank(fmt) for fmt in family}
 
     def show(step) -> None:
