@@ -30,6 +30,14 @@ def test_real_published_files_verify_in_their_rings():
     assert z.provenance == {"method": "import", "source": "perminov:perminov_2x2x2_m7_ZT.json"}
 
 
+def test_symmetric_flips_file_with_factors_side_by_side_verifies():
+    """Moosbauer & Poole's 6x6x6 rank 153 as published: (a..)(b..)c55 with
+    no '*', and (-a55(b56-b66)(-c65-c66)) read as the product it means."""
+    s = importers.read_kauers_exp(DATA / "jakobmoosbauer_symmetric_flips_666m153_lifted.exp")[0]
+    assert (s.fmt.dims, s.rank, s.ring) == ((6, 6, 6), 153, Ring.Z) and s.verify().ok
+    assert max(abs(int(x)) for f in s.factors for x in f.ravel()) == 2
+
+
 def _m_text(scheme) -> str:
     """A scheme as a .m list {{A, B, C}, ...} (C is p x n, transposed)."""
     n, m, p = scheme.fmt.dims
@@ -83,6 +91,8 @@ def test_alphaevolve_cells_real_ones_imported_complex_and_code_refused(tmp_path)
     ("short.exp", "(a11)*(b11)\n", "one linear form in each of a, b, c"),
     ("wrong.exp", "(a11)*(b12)*(c21)\n", "does not verify"),
     ("div.exp", "(a11)*(b11)*(c11)/0\n", "division"),
+    ("side.exp", "(a11)(a12)(c11)\n", "two factors"),
+    ("open.exp", "(a11)(b11(c11)\n", r"missing '\)'"),
     ("deep.m", "{" * 20 + "}" * 20, "nested too deep"),
     ("ragged.m", "{{{{1}}, {{1, 2}}, {{1}}}}", "not A, B, C of one format"),
     ("bad.json", "{\"n\": [2, 2]}", "keys n, m, u, v, w"),

@@ -167,8 +167,11 @@ def _index(digits: str, second: str | None, where: str) -> tuple[int, int]:
 
 
 class _ExpParser:
-    """expr := term (('+'|'-') term)*; term := factor (('*'|'/') factor)*;
-    factor := ('+'|'-') factor | number | variable | '(' expr ')'."""
+    """expr := term (('+'|'-') term)*; term := factor (('*'|'/')? factor)*;
+    factor := ('+'|'-') factor | number | variable | '(' expr ')'.
+    A factor may follow another without '*' when it opens with '(' or is a
+    variable: Moosbauer's symmetric-flips files write (a..)(b..)c55 and
+    even (-a55(b56-b66)(-c65-c66))."""
 
     def __init__(self, line: str, where: str):
         self.where, self.tokens, pos = where, [], 0
@@ -198,11 +201,23 @@ class _ExpParser:
             value = self._add(value, self._term(), op == "-")
         return value
 
+    def _juxtaposed(self) -> bool:
+        """The next token opens a factor written right after another one."""
+        if self.at >= len(self.tokens):
+            return False
+        _number, letter, _digits, _second, op = self.tokens[self.at]
+        return letter is not None or op == "("
+
     def _term(self) -> _Form:
         value = self._factor()
-        while self._peek() in ("*", "/"):
-            op = self.tokens[self.at][4]
-            self.at += 1
+        while True:
+            if self._juxtaposed():
+                op = "*"
+            elif self._peek() in ("*", "/"):
+                op = self.tokens[self.at][4]
+                self.at += 1
+            else:
+                break
             other = self._factor()
             if op == "/":
                 if other.forms or other.coef == 0:
