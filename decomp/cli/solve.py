@@ -103,17 +103,26 @@ def _solve_and_store(fmt, rank, method, ring, seed, time_limit, options, quiet, 
     return res, stored, zt
 
 
-def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False, sources=()):
-    """meta.catalogue_start over every scheme of the catalogue and of the
-    --sources folders (imports kept out of the catalogue: a walk from the
-    projection of AlphaEvolve's 3x4x8 stores only what it finds)."""
-    from ..meta import catalogue_start, folder_schemes
+def _source_schemes(sources) -> list:
+    """The verified schemes of the --sources folders (solve and meta), each
+    file that failed to load or verify reported as a skipped line."""
+    from ..meta import folder_schemes
 
-    schemes = [s for _, s in catalogue(results).load().schemes]
+    schemes = []
     for folder in sources:
         report = folder_schemes(folder)
         print_skipped(report.errors)
         schemes += [s for _, s in report.schemes]
+    return schemes
+
+
+def _catalogue_start(kind: str, fmt, ring: str, results, ternary: bool = False, sources=()):
+    """meta.catalogue_start over every scheme of the catalogue and of the
+    --sources folders (imports kept out of the catalogue: a walk from the
+    projection of AlphaEvolve's 3x4x8 stores only what it finds)."""
+    from ..meta import catalogue_start
+
+    schemes = [s for _, s in catalogue(results).load().schemes] + _source_schemes(sources)
     return catalogue_start(kind, schemes, fmt, ring, ternary)
 
 
@@ -314,15 +323,8 @@ def meta(
     def progress(fmt, kind, source):  # without a terminal, a line now and then within each slice
         return None if json_out or console.is_terminal else ProgressLog(f"{fmt} {kind} {source}")
 
-    from ..meta import folder_schemes
-
-    imported = []
-    for folder in sources:
-        report = folder_schemes(folder)
-        print_skipped(report.errors)
-        imported += [s for _, s in report.schemes]
     search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options,
-                        progress=progress, kinds=kinds, sources=imported)
+                        progress=progress, kinds=kinds, sources=_source_schemes(sources))
     before = {fmt: search.best_rank(fmt) for fmt in family}
 
     def show(step) -> None:
