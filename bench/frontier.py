@@ -56,7 +56,8 @@ STARTS = ("naive", "combined", "projected", "extended", "stored")
 def catalogue_start(kind: str, fmt: Format, ring: str, results: str | None, ternary: bool = False):
     """--start combined, projected, extended or stored over the catalogue
     at --results (decomp.meta.catalogue_start; in {-1, 0, 1} for a ternary
-    walk; stored gives a list, a pool of starts of one rank)."""
+    walk; stored gives a list, a pool of starts of one rank, and so does
+    extended where several orientations give the lowest rank)."""
     from decomp.core.store import Catalogue
     from decomp.meta import catalogue_start as build
 

@@ -32,6 +32,7 @@ killed mid-slice (kill -9, out of memory) loses nothing it found.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -60,52 +61,86 @@ POOL = 8
 KINDS = ("own", "extended", "projected")
 
 
-def _extension_ways(dims, fmt: Format) -> list:
-    """(products added, orientation, axis, slice format) for each way a
-    scheme of format `dims` extends to fmt by one index."""
-    ways = []
-    for oriented in sorted(set(itertools.permutations(dims))):
-        grown = [axis for axis in range(3) if oriented[axis] != fmt.dims[axis]]
-        if len(grown) == 1 and oriented[grown[0]] + 1 == fmt.dims[grown[0]]:
-            slice_dims = list(fmt.dims)
-            slice_dims[grown[0]] = 1
-            ways.append((Format(*slice_dims).naive_rank, oriented, grown[0], Format(*slice_dims)))
-    return sorted(ways)
+def _grown_axes(dims, fmt: Format) -> list[int]:
+    """The axes of a format `dims` that grow by one to give fmt up to a
+    permutation (none when fmt is not one index larger)."""
+    out = []
+    for axis in range(3):
+        grown = list(dims)
+        grown[axis] += 1
+        if sorted(grown) == sorted(fmt.dims):
+            out.append(axis)
+    return out
+
+
+def _added_products(dims, fmt: Format) -> int:
+    """The standard products of the new slice, the same whichever axis grows
+    (the other two dimensions are fmt's but the grown one)."""
+    return math.prod(fmt.dims) // (dims[_grown_axes(dims, fmt)[0]] + 1)
+
+
+def extensions(s: Scheme, fmt) -> list[Scheme]:
+    """The extensions of s to fmt, a format one index larger than some
+    orientation of s's: s plus the standard products of a new slice along
+    one of its axes (a direct sum with the standard algorithm), turned to
+    fmt's orientation; one for each axis of s that can grow (for a square
+    format all three). They are different starts: our 5x5x6 110 grows to
+    5x6x6 along n or m (30 products each), and a walk from the extension
+    along m made no reduction in 6 minutes where one from the extension
+    along n went from 140 to 137 (README, stop 34)."""
+    fmt = Format.parse(fmt)
+    axes = _grown_axes(s.fmt.dims, fmt)
+    if not axes:
+        raise DecompError(f"{fmt} is not one index larger than {s.fmt} in any orientation")
+    out, seen = [], set()
+    for axis in axes:
+        slice_dims = list(s.fmt.dims)
+        slice_dims[axis] = 1
+        slice_fmt = Format(*slice_dims)
+        standard = Scheme(slice_fmt, *slice_fmt.naive_factors(), ring=s.ring)
+        ext = sym.permute(direct_sum(s, standard, axis), fmt.dims)
+        if ext.fingerprint() in seen:  # the same scheme twice: s has a symmetry that swaps two axes
+            continue
+        seen.add(ext.fingerprint())
+        out.append(ext.with_factors(*ext.factors, method="meta",
+                                    source=f"extension of {s.fmt} rank {s.rank} along {'nmp'[axis]}"))
+    return out
 
 
 def extend(s: Scheme, fmt) -> Scheme:
-    """The extension of s to fmt, a format one index larger than some
-    orientation of s's: s oriented to match, plus the standard products of
-    the new slice (a direct sum with the standard algorithm). Where several
-    orientations match, the one with the smallest slice."""
-    fmt = Format.parse(fmt)
-    ways = _extension_ways(s.fmt.dims, fmt)
-    if not ways:
-        raise DecompError(f"{fmt} is not one index larger than {s.fmt} in any orientation")
-    _, oriented, axis, slice_fmt = ways[0]
-    standard = Scheme(slice_fmt, *slice_fmt.naive_factors(), ring=s.ring)
-    ext = direct_sum(sym.permute(s, oriented), standard, axis)
-    return ext.with_factors(*ext.factors, method="meta", source=f"extension of {s.fmt} rank {s.rank}")
+    """The first of s's cheapest extensions to fmt (extensions)."""
+    return extensions(s, fmt)[0]
 
 
-def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
-    """A walk's start from the catalogue: the lowest-rank extension to fmt
-    of a stored scheme (valid over `ring`, with entries in {-1, 0, 1} when
-    `ternary`: a ternary walk's start) of a format one index smaller; a
-    one-line error when there is none."""
+def extended_starts(schemes, fmt, ring, ternary: bool = False) -> list[Scheme]:
+    """A walk's starts from the catalogue: the lowest-rank extensions to fmt
+    of the stored schemes (valid over `ring`, with entries in {-1, 0, 1}
+    when `ternary`: a ternary walk's start) of formats one index smaller,
+    every orientation and every scheme that gives that rank, the catalogue's
+    first; a one-line error when there is none."""
     fmt, ring = Format.parse(fmt), Ring.parse(ring)
-    best, best_rank = None, None
-    for s in schemes:
-        if not isinstance(s.fmt, Format) or not s.serves(ring) or (ternary and not s.ternary):
-            continue
-        ways = _extension_ways(s.fmt.dims, fmt)
-        if ways and (best is None or s.rank + ways[0][0] < best_rank):
-            best, best_rank = s, s.rank + ways[0][0]
-    if best is None:
+    usable = [s for s in schemes
+              if isinstance(s.fmt, Format) and s.serves(ring) and (s.ternary or not ternary)
+              and _grown_axes(s.fmt.dims, fmt)]
+    if not usable:
         what = " with entries in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"--start extended: the catalogue holds no {ring.value} scheme{what} of a format one "
                           f"index below {fmt} to extend")
-    return with_parent(extend(best, fmt), best).require_valid()
+    lowest = min(s.rank + _added_products(s.fmt.dims, fmt) for s in usable)
+    pool, seen = [], set()
+    for s in usable:
+        if s.rank + _added_products(s.fmt.dims, fmt) != lowest:
+            continue
+        for ext in extensions(s, fmt):
+            if ext.fingerprint() not in seen:
+                seen.add(ext.fingerprint())
+                pool.append(with_parent(ext, s).require_valid())
+    return pool
+
+
+def extended_start(schemes, fmt, ring, ternary: bool = False) -> Scheme:
+    """The first of extended_starts: one lowest-rank extension."""
+    return extended_starts(schemes, fmt, ring, ternary)[0]
 
 
 def stored_starts(schemes, fmt, ring, ternary: bool = False, where: str = "--start stored: the catalogue"
@@ -165,9 +200,10 @@ def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False):
     """A walk start built from stored schemes: 'combined' (the combination
     DP's scheme: products, direct sums, permutations of smaller formats),
     'projected' (the best projection of a larger format's) or 'extended'
-    (the best extension of a format one index smaller); all three in
+    (the cheapest extensions of formats one index smaller); all three in
     {-1, 0, 1} for a ternary walk. 'stored' gives a list: the pool of the
-    format's stored schemes of the lowest rank (stored_starts). A one-line
+    format's stored schemes of the lowest rank (stored_starts); so does
+    'extended' where several extensions share the lowest rank. A one-line
     error when there is none."""
     from .core.projection import projected_start
     from .core.recipes import combined_scheme
@@ -177,7 +213,10 @@ def catalogue_start(kind: str, schemes, fmt, ring, ternary: bool = False):
     if kind == "combined":
         # a ternary walk needs its start in {-1, 0, 1}: the DP over zt takes only such schemes
         return combined_scheme(schemes, fmt, "zt" if ternary else ring)
-    builders = {"projected": projected_start, "extended": extended_start, "stored": stored_starts}
+    if kind == "extended":
+        pool = extended_starts(schemes, fmt, ring, ternary)
+        return pool[0] if len(pool) == 1 else pool
+    builders = {"projected": projected_start, "stored": stored_starts}
     return builders[kind](schemes, fmt, ring, ternary)
 
 
@@ -326,15 +365,18 @@ class MetaSearch:
             members = self.pools.get(key, []) + (self.imported.get(key, []) if sources else [])
             return sorted((s for s in members if s.ternary or not ternary), key=lambda s: s.rank)
 
+        def imported(s):
+            return " imported" if any(s is t for t in self.imported.get(_key(s.fmt), [])) else ""
+
         def named(s):
-            origin = " imported" if any(s is t for t in self.imported.get(_key(s.fmt), [])) else ""
-            return f"{s.fmt} rank {s.rank}{origin}"
+            return f"{s.fmt} rank {s.rank}{imported(s)}"
 
         own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
-        extended = [(f"extension of {named(s)}", with_parent(extend(s, fmt), s))
-                    for key in smaller for s in pool(key, sources=True)[:2]]
+        # every cheapest orientation of each: they walk differently (extensions)
+        extended = [(e.provenance["source"] + imported(s), with_parent(e, s))
+                    for key in smaller for s in pool(key, sources=True)[:2] for e in extensions(s, fmt)]
         projected = []
         for key in larger:
             for s in pool(key, sources=True)[:2]:

@@ -157,7 +157,7 @@ def test_cli_start_stored(tmp_path, capsys, flip_kernels_compiled):
     d = json.loads(out)
     assert code == 0 and d["success"] and d["scheme"]["rank"] == 11
     prov = d["scheme"]["provenance"]
-    assert prov["start"] == "pool of 3 schemes of rank 11 (meta 3)"
+    assert prov["start"] == "pool of 3 schemes of rank 11 (meta 3: extension of 2x2x2 rank 7 along n)"
     assert credit_of(prov, 11, "gf2") == "combined"  # the pool's rank: a start carried forward, not a find
     code, _, err = run_cli(["solve", "2x2x4", "--rank", "14", "--start", "stored", "--results", cat], capsys)
     assert code == 2 and "--start stored: the catalogue holds no gf2 scheme of 2x2x4" in err
@@ -180,7 +180,8 @@ def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_
                             "--time-limit", "30", "--results", cat, "--json"], capsys)
     d = json.loads(out)
     assert code == 0 and d["success"] and d["stored"] == "added"
-    assert d["scheme"]["provenance"]["start"] == "pool of 2 schemes of rank 11 (meta 2)"
+    pooled = "pool of 2 schemes of rank 11 (meta 2: extension of 2x2x2 rank 7 along n)"
+    assert d["scheme"]["provenance"]["start"] == pooled
     code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--start", str(starts), "--results", cat], capsys)
     assert code == 2 and f"--start {starts} holds no gf2 scheme of 3x3x3" in err
     # a corrupt file and a scheme that does not verify (rank 10, below the pool's 11, so it would have
@@ -194,7 +195,7 @@ def test_cli_start_from_a_folder_of_scheme_files(tmp_path, capsys, flip_kernels_
     code, out, err = run_cli(["solve", "2x2x3", "--rank", "11", "--start", str(starts), "--seed", "3",
                               "--time-limit", "30", "--results", cat, "--json"], capsys)
     d = json.loads(out)
-    assert code == 0 and d["success"] and d["scheme"]["provenance"]["start"] == "pool of 2 schemes of rank 11 (meta 2)"
+    assert code == 0 and d["success"] and d["scheme"]["provenance"]["start"] == pooled
     lines = err.strip().splitlines()
     assert len(lines) == 2 and "Traceback" not in err
     assert "skipped" in lines[0] and "broken.json: not valid JSON" in lines[0]

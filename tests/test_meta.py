@@ -11,7 +11,7 @@ from decomp.core.formats import Format
 from decomp.core.rings import Ring
 from decomp.core.scheme import Scheme
 from decomp.core.store import Catalogue
-from decomp.meta import MetaSearch, extend, extended_start, parse_family
+from decomp.meta import MetaSearch, catalogue_start, extend, extended_start, extended_starts, parse_family
 
 # The runs below have seconds to reach their ranks: not spent compiling.
 pytestmark = pytest.mark.usefixtures("flip_kernels_compiled")
@@ -61,7 +61,9 @@ def test_starts_cross_the_meta_edges(tmp_path, alphatensor_r):
     cat.add(_scheme(alphatensor_r, (2, 3, 3)))
     search = MetaSearch([Format(2, 2, 3)], "z", cat, seed=1)
     starts = search.starts(Format(2, 2, 3))
-    assert [r.rank for _, r in starts["extended"]] == [11]
+    # Strassen grows along n, m or p: three different starts
+    assert [r.rank for _, r in starts["extended"]] == [11, 11, 11]
+    assert [src for src, _ in starts["extended"]] == [f"extension of 2x2x2 rank 7 along {a}" for a in "nmp"]
     assert starts["projected"] and all(r.rank <= 11 and r.fmt.dims == (2, 2, 3) for _, r in starts["projected"])
     assert all(r.verify("z").ok for kind in starts.values() for _, r in kind)
     assert starts["own"][0][0] == "standard algorithm" and search.best_rank(Format(2, 2, 3)) == 12
@@ -79,7 +81,7 @@ def test_kinds_limit_the_edges_a_step_draws(tmp_path, alphatensor_r):
     cat.add(_scheme(alphatensor_r, (2, 2, 3)))  # the pool at 11, the extension at 11 too
     ext = MetaSearch([fmt], "z", cat, seed=1, kinds=["extended"])
     kind, source, start = ext.choose(fmt)
-    assert kind == "extended" and source == "extension of 2x2x2 rank 7" and start.rank == 11
+    assert kind == "extended" and source == "extension of 2x2x2 rank 7 along p" and start.rank == 11
     both = MetaSearch([fmt], "z", cat, seed=1)
     assert both.kinds == ("own", "extended", "projected")
     assert {both.choose(fmt)[0] for _ in range(40)} == {"own", "extended", "projected"}
@@ -140,7 +142,8 @@ def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, c
                               "--json"], capsys)
     data = json.loads(out)
     assert code == 0 and data["formats"] == [{"format": "2x2x3", "before": 12, "after": 11, "record": 11}]
-    assert data["steps"] and all(s["source"] == "extension of 2x2x2 rank 7 imported" for s in data["steps"])
+    assert data["steps"] and all(s["source"] in [f"extension of 2x2x2 rank 7 along {a} imported" for a in "nmp"]
+                              for s in data["steps"])
     assert err.startswith("skipped ") and "broken.json" in err and len(err.strip().splitlines()) == 1
     stored = [s for _, s in Catalogue(tmp_path / "cat").load().schemes]
     assert stored and all(s.fmt.dims == (2, 2, 3) and s.verify("z").ok for s in stored)
@@ -170,17 +173,52 @@ def test_extended_start_takes_the_cheapest_extension(alphatensor_r):
         extended_start([x for x in alphatensor_r if max(x.fmt.dims) <= 3], "5x5x5", "z")
 
 
-def test_solve_from_an_extended_start(tmp_path, capsys, alphatensor_r):
-    """Strassen extended to 2x2x3 is already rank 11: the walk returns it."""
+def test_extended_starts_take_every_cheapest_orientation(alphatensor_r):
+    """2x2x3 grows to 2x3x3 along n or along m, 6 products each: two
+    different starts of rank 17, both kept (catalogue_start gives them as a
+    pool); extended_start is the first."""
+    s = _scheme(alphatensor_r, (2, 2, 3))
+    pool = extended_starts([s], "2x3x3", "z")
+    assert [p.rank for p in pool] == [17, 17] and all(p.verify("z").ok for p in pool)
+    assert [p.provenance["source"] for p in pool] == ["extension of 2x2x3 rank 11 along n",
+                                                      "extension of 2x2x3 rank 11 along m"]
+    assert pool[0].fingerprint() != pool[1].fingerprint()
+    started = catalogue_start("extended", [s], Format(2, 3, 3), "z")
+    assert [p.fingerprint() for p in started] == [p.fingerprint() for p in pool]
+    assert extended_start([s], "2x3x3", "z").fingerprint() == pool[0].fingerprint()
+    # left out: Strassen's 2x2x2 (two indices below) and a GF(2) copy (not a z scheme)
+    strassen = _scheme(alphatensor_r, (2, 2, 2))
+    assert len(extended_starts([s, strassen, s.as_ring("gf2")], "2x3x3", "z")) == 2
+
+
+def test_solve_from_a_pool_of_extensions(tmp_path, capsys, alphatensor_r):
+    """--start extended with two cheapest extensions: the walk starts from
+    both, and the result's provenance names each and the import."""
     res = tmp_path / "cat"
-    Catalogue(res).add(_scheme(alphatensor_r, (2, 2, 2)))
-    code, out, _ = run_cli(["solve", "2x2x3", "--rank", "11", "--method", "flip", "--ring", "z", "--start",
+    Catalogue(res).add(_scheme(alphatensor_r, (2, 2, 3)))
+    code, out, _ = run_cli(["solve", "2x3x3", "--rank", "15", "--method", "flip", "--ring", "z", "--start",
+                            "extended", "-o", "search=adaptive", "--seed", "1", "--time-limit", "60",
+                            "--results", res, "--json"], capsys)
+    d = json.loads(out)
+    assert code == 0 and d["success"] and d["scheme"]["rank"] == 15
+    start = d["scheme"]["provenance"]["start"]
+    assert start.startswith("pool of 2 schemes of rank 17 (meta 2: extension of 2x2x3 rank 11 along n, from "
+                            "imported alphatensor:")
+    assert "; extension of 2x2x3 rank 11 along m, from imported alphatensor:" in start
+
+
+def test_solve_from_an_extended_start(tmp_path, capsys, alphatensor_r):
+    """AlphaTensor's 2x2x3 11 grows to 2x2x4 only along p: one start, rank
+    15, which the walk returns (the target)."""
+    res = tmp_path / "cat"
+    Catalogue(res).add(_scheme(alphatensor_r, (2, 2, 3)))
+    code, out, _ = run_cli(["solve", "2x2x4", "--rank", "15", "--method", "flip", "--ring", "z", "--start",
                             "extended", "--seed", "1", "--time-limit", "30", "--results", res, "--json"], capsys)
     d = json.loads(out)
-    assert code == 0 and d["success"] and d["scheme"]["rank"] == 11
+    assert code == 0 and d["success"] and d["scheme"]["rank"] == 15
     # the start names the imported scheme it extends (credit.with_parent)
-    assert d["scheme"]["provenance"]["start"] == ("meta rank 11 (extension of 2x2x2 rank 7, from imported "
-                                                  "alphatensor:factorizations_r.npz:2,2,2 rank 7)")
+    assert d["scheme"]["provenance"]["start"] == ("meta rank 15 (extension of 2x2x3 rank 11 along p, from imported "
+                                                  "alphatensor:factorizations_r.npz:2,2,3 rank 11)")
     code, _, err = run_cli(["solve", "3x3x3", "--rank", "23", "--method", "flip", "--start", "extended",
                             "--results", res], capsys)
     assert code == 2 and "no gf2 scheme of a format one index below 3x3x3" in err and "Traceback" not in err
@@ -197,8 +235,9 @@ def test_sources_feed_catalogue_starts_and_stay_out_of_the_catalogue(tmp_path, c
                            capsys)
     d = json.loads(out)
     assert code == 0 and d["success"] and d["scheme"]["rank"] <= 32 and d["stored"] == "added"
-    assert d["scheme"]["provenance"]["start"].startswith("meta rank 32 (extension of 3x3x3 rank 23, from imported "
-                                                         "alphatensor:")
+    # 3x3x3 grows along n, m or p: a pool of three, each named with the import
+    assert d["scheme"]["provenance"]["start"].startswith("pool of 3 schemes of rank 32 (meta 3: extension of 3x3x3 "
+                                                         "rank 23 along n, from imported alphatensor:")
     stored = [s for _, s in Catalogue(res).load().schemes]
     # the walk's scheme (and its {-1, 0, 1} copy), none of the imports
     assert stored and all(s.fmt.dims == (3, 3, 4) and s.verify("z").ok for s in stored)
@@ -418,7 +457,7 @@ def test_a_ternary_walk_starts_only_from_ternary_schemes(tmp_path, alphatensor_r
     cat = Catalogue(tmp_path / "cat")
     cat.add(wide)
     plain = MetaSearch([Format(2, 2, 2), Format(2, 2, 3)], "z", cat, seed=1).starts(Format(2, 2, 3))
-    assert [s.rank for _, s in plain["extended"]] == [11]
+    assert [s.rank for _, s in plain["extended"]] == [11, 11, 11]  # along n, m and p
     walks = MetaSearch([Format(2, 2, 2), Format(2, 2, 3)], "z", cat, seed=1, options={"walk_ring": "zt"})
     assert walks.starts(Format(2, 2, 3))["extended"] == []
     assert [src for src, _ in walks.starts(Format(2, 2, 2))["own"]] == ["standard algorithm"]

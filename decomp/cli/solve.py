@@ -143,8 +143,8 @@ def solve_cmd(
                                              "scheme file, combined (the combination DP's scheme over the "
                                              "catalogue), projected (the best projection of a stored scheme of a "
                                              "larger format), "
-                                             "extended (the best extension of a stored scheme one index "
-                                             "smaller), stored (a pool: every stored scheme of the format at "
+                                             "extended (the cheapest extensions of the stored schemes one "
+                                             "index smaller, along every axis that grows: a pool), stored (a pool: every stored scheme of the format at "
                                              "its lowest rank) or a folder of scheme files (the same pool "
                                              "over them)"),
     sources: List[Path] = typer.Option([], "--sources",

@@ -46,4 +46,12 @@ def pool_label(starts: list[Scheme]) -> str:
     where its members came from (method counts)."""
     methods = Counter(s.provenance.get("method") or "scheme" for s in starts)
     made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
+    # how the members were built (the extensions of one scheme along two axes), and from which
+    # import, as start_label says it for one start; a few, in the pool's order
+    notes = list(dict.fromkeys(", from ".join(n for n in (s.provenance.get("source"), s.provenance.get("parent"))
+                                             if n) for s in starts))
+    notes = [n for n in notes if n]
+    if notes:
+        more = f"; {len(notes) - 3} more" if len(notes) > 3 else ""
+        made += ": " + "; ".join(notes[:3]) + more
     return f"pool of {len(starts)} schemes of rank {starts[0].rank} ({made})"
