@@ -108,7 +108,7 @@ def extensions(s: Scheme, fmt) -> list[Scheme]:
 
 
 def extend(s: Scheme, fmt) -> Scheme:
-    """The first of s's cheapest extensions to fmt (extensions)."""
+    """The first of s's extensions to fmt (extensions: along n first)."""
     return extensions(s, fmt)[0]
 
 
@@ -374,7 +374,7 @@ class MetaSearch:
         own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
-        # every cheapest orientation of each: they walk differently (extensions)
+        # each scheme grown along every axis that gives fmt: they walk differently (extensions)
         extended = [(e.provenance["source"] + imported(s), with_parent(e, s))
                     for key in smaller for s in pool(key, sources=True)[:2] for e in extensions(s, fmt)]
         projected = []

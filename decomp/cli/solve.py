@@ -144,7 +144,8 @@ def solve_cmd(
                                              "catalogue), projected (the best projection of a stored scheme of a "
                                              "larger format), "
                                              "extended (the cheapest extensions of the stored schemes one "
-                                             "index smaller, along every axis that grows: a pool), stored (a pool: every stored scheme of the format at "
+                                             "index smaller, along every axis that grows: a pool), stored (a "
+                                             "pool: every stored scheme of the format at "
                                              "its lowest rank) or a folder of scheme files (the same pool "
                                              "over them)"),
     sources: List[Path] = typer.Option([], "--sources",
