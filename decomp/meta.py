@@ -99,9 +99,10 @@ def extensions(s: Scheme, fmt) -> list[Scheme]:
         slice_fmt = Format(*slice_dims)
         standard = Scheme(slice_fmt, *slice_fmt.naive_factors(), ring=s.ring)
         ext = sym.permute(direct_sum(s, standard, axis), fmt.dims)
-        if ext.fingerprint() in seen:  # the same scheme twice: s has a symmetry that swaps two axes
+        key = ext.fingerprint()
+        if key in seen:  # the same scheme twice: s has a symmetry that swaps two axes
             continue
-        seen.add(ext.fingerprint())
+        seen.add(key)
         out.append(ext.with_factors(*ext.factors, method="meta",
                                     source=f"extension of {s.fmt} rank {s.rank} along {'nmp'[axis]}"))
     return out
@@ -126,14 +127,16 @@ def extended_starts(schemes, fmt, ring, ternary: bool = False) -> list[Scheme]:
         what = " with entries in {-1, 0, 1}" if ternary else ""
         raise DecompError(f"--start extended: the catalogue holds no {ring.value} scheme{what} of a format one "
                           f"index below {fmt} to extend")
-    lowest = min(s.rank + _added_products(s.fmt.dims, fmt) for s in usable)
+    priced = [(s.rank + _added_products(s.fmt.dims, fmt), s) for s in usable]
+    lowest = min(rank for rank, _ in priced)
     pool, seen = [], set()
-    for s in usable:
-        if s.rank + _added_products(s.fmt.dims, fmt) != lowest:
+    for rank, s in priced:
+        if rank != lowest:
             continue
         for ext in extensions(s, fmt):
-            if ext.fingerprint() not in seen:
-                seen.add(ext.fingerprint())
+            key = ext.fingerprint()
+            if key not in seen:
+                seen.add(key)
                 pool.append(with_parent(ext, s).require_valid())
     return pool
 

@@ -37,8 +37,15 @@ def start_label(start: Scheme) -> str:
     was built when it says so (an extension, a projection, a DP recipe) and
     from which imported scheme (credit.with_parent)."""
     label = f"{start.provenance.get('method') or 'scheme'} rank {start.rank}"
-    notes = [n for n in (start.provenance.get("source"), start.provenance.get("parent")) if n]
-    return f"{label} ({', from '.join(notes)})" if notes else label
+    origin = _origin(start)
+    return f"{label} ({origin})" if origin else label
+
+
+def _origin(start: Scheme) -> str:
+    """How a start was built and from which import ("extension of 2x2x2
+    rank 7 along n, from imported ..."); empty when its provenance says
+    neither."""
+    return ", from ".join(n for n in (start.provenance.get("source"), start.provenance.get("parent")) if n)
 
 
 def pool_label(starts: list[Scheme]) -> str:
@@ -48,9 +55,7 @@ def pool_label(starts: list[Scheme]) -> str:
     made = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
     # how the members were built (the extensions of one scheme along two axes), and from which
     # import, as start_label says it for one start; a few, in the pool's order
-    notes = list(dict.fromkeys(", from ".join(n for n in (s.provenance.get("source"), s.provenance.get("parent"))
-                                             if n) for s in starts))
-    notes = [n for n in notes if n]
+    notes = [n for n in dict.fromkeys(_origin(s) for s in starts) if n]
     if notes:
         more = f"; {len(notes) - 3} more" if len(notes) > 3 else ""
         made += ": " + "; ".join(notes[:3]) + more
