@@ -16,7 +16,8 @@ our 4x4x4 rank 47 and 63 from the standard algorithm (README, "Meta flip
 graph search").
 
 MetaSearch keeps, per format of the family and per format one index away,
-a pool of its best schemes (the catalogue's, then what the walks find).
+a pool of its best schemes (the catalogue's, or the combination DP's where
+the catalogue has none to start from, then what the walks find).
 Each step takes the next format of the family in turn, draws an edge kind
 (its own pool, an extension from a smaller pool, a projection from a larger
 pool) among the kinds whose start is at most SLACK above the format's best
@@ -307,6 +308,7 @@ class MetaSearch:
         self.rng = random.Random(self.seed)
         self.pools: dict = {}
         self.imported: dict = {}  # pools of the sources, by format, as self.pools
+        self.combined: set = set()  # ids of the combination DP's schemes in the pools (_offer_combined)
         self.steps: list[MetaStep] = []
         self.interrupted = False
         self._load()
@@ -320,11 +322,42 @@ class MetaSearch:
             keys.add(_key(fmt))
             for side in _neighbour_keys(fmt):
                 keys.update(side)
-        for pools, schemes in ((self.pools, [s for _, s in self.catalogue.load().schemes]),
-                               (self.imported, self.sources)):
+        stored = [s for _, s in self.catalogue.load().schemes]
+        for pools, schemes in ((self.pools, stored), (self.imported, self.sources)):
             for s in schemes:
                 if isinstance(s.fmt, Format) and _key(s.fmt) in keys and self._usable(s):
                     self._offer(s, pools)
+        self._offer_combined(stored, keys)
+
+    def _offer_combined(self, stored, keys) -> None:
+        """The combination DP's scheme becomes the pool of a format the
+        catalogue holds no start for: without it a format that only the DP
+        fills (2x5x6 48 from Hopcroft-Kerr's schemes, over z) starts from the
+        standard algorithm (60). One DP for all the pools'
+        formats, from the catalogue alone (an import is never a format's own
+        start), over zt for formats walked in {-1, 0, 1}. Kept in the pools,
+        not stored: a walk that returns it unchanged has found nothing, and
+        what a walk from it reaches is credited as the DP's when no lower."""
+        from .core.recipes import start_table
+        from .solvers.flip.solver import walk_ring_of
+
+        # only where a pool holds nothing the walk can start from: the DP over
+        # dimension 8 takes minutes, and where the catalogue has a start the
+        # walks' own finds are what it holds
+        by_ring: dict = {}
+        for key in keys:
+            fmt = Format(*key)
+            ternary = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"),
+                                   self.options.get("symmetry", "none")) == "zt"
+            if max(key) <= 16 and not any(s.ternary or not ternary for s in self.pools.get(key, [])):
+                by_ring.setdefault("zt" if ternary else self.ring.value, []).append(fmt)
+        for ring, formats in by_ring.items():
+            table = start_table(stored, max(max(f.dims) for f in formats), ring)
+            for fmt in formats:
+                if table.rank(fmt) < fmt.naive_rank:
+                    dp = table.materialise(fmt).require_valid()
+                    self._offer(dp)
+                    self.combined.add(id(dp))
 
     def _usable(self, s: Scheme) -> bool:
         return s.serves(self.ring)
@@ -374,7 +407,8 @@ class MetaSearch:
         def named(s):
             return f"{s.fmt} rank {s.rank}{imported(s)}"
 
-        own = [(f"{fmt} pool", sym.permute(s, fmt.dims)) for s in pool(_key(fmt))]
+        own = [("combination DP" if id(s) in self.combined else f"{fmt} pool", sym.permute(s, fmt.dims))
+               for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
         # each scheme grown along every axis that gives fmt: they walk differently (extensions)

@@ -66,7 +66,11 @@ def test_starts_cross_the_meta_edges(tmp_path, alphatensor_r):
     assert [src for src, _ in starts["extended"]] == [f"extension of 2x2x2 rank 7 along {a}" for a in "nmp"]
     assert starts["projected"] and all(r.rank <= 11 and r.fmt.dims == (2, 2, 3) for _, r in starts["projected"])
     assert all(r.verify("z").ok for kind in starts.values() for _, r in kind)
-    assert starts["own"][0][0] == "standard algorithm" and search.best_rank(Format(2, 2, 3)) == 12
+    # no stored 2x2x3: its own pool is the combination DP's (Strassen plus a slice), not the standard 12
+    assert [(src, r.rank) for src, r in starts["own"]] == [("combination DP", 11)]
+    assert search.best_rank(Format(2, 2, 3)) == 11
+    empty = MetaSearch([Format(2, 2, 3)], "z", Catalogue(tmp_path / "empty"), seed=1)
+    assert [src for src, _ in empty.starts(Format(2, 2, 3))["own"]] == ["standard algorithm"]
 
 
 def test_kinds_limit_the_edges_a_step_draws(tmp_path, alphatensor_r):
@@ -118,15 +122,33 @@ def test_meta_run_reaches_and_stores_small_records(tmp_path, alphatensor_r):
     assert ranks[0] == stored["2x3x3"].rank
 
 
-def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, alphatensor_r):
+def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys):
+    """From the standard algorithm (an empty catalogue: the combination DP
+    has nothing to build from) a ternary walk reaches 11 and stores it."""
+    code, out, _ = run_cli(["meta", "2x2x3", "--ring", "zt", "--time-limit", "4", "--slice", "2", "--seed", "3",
+                            "--results", tmp_path / "cat", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["formats"] == [{"format": "2x2x3", "before": 12, "after": 11, "record": 11}]
+    best = Catalogue(tmp_path / "cat").best("2x2x3", "zt")
+    assert best.rank == 11 and best.ring.value == "zt" and best.verify("zt").ok
+
+
+def test_cli_meta_starts_an_empty_format_from_the_combination_dp(tmp_path, capsys, alphatensor_r):
+    """With Strassen stored and no 2x2x3, the format's pool is the DP's 11
+    (Strassen plus a slice), not the standard 12: the run starts at the
+    record, improves nothing (exit 1), and what its walks reach at 11 is
+    stored, credited to the DP's construction, not as a find."""
+    from decomp.core.credit import credit_of
+
     cat = Catalogue(tmp_path / "cat")
     cat.add(_scheme(alphatensor_r, (2, 2, 2)).as_ring("zt"))
     code, out, _ = run_cli(["meta", "2x2x3", "--ring", "zt", "--time-limit", "4", "--slice", "2", "--seed", "3",
                             "--results", tmp_path / "cat", "--json"], capsys)
     data = json.loads(out)
-    assert code == 0 and data["formats"] == [{"format": "2x2x3", "before": 12, "after": 11, "record": 11}]
+    assert code == 1 and data["formats"] == [{"format": "2x2x3", "before": 11, "after": 11, "record": 11}]
+    assert data["steps"][0]["kind"] == "own" and data["steps"][0]["source"] == "combination DP"
     best = cat.best("2x2x3", "zt")
-    assert best.rank == 11 and best.ring.value == "zt" and best.verify("zt").ok
+    assert best.rank == 11 and best.verify("zt").ok and credit_of(best.provenance, 11, "zt") == "combined"
 
 
 def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, capsys, alphatensor_r):
@@ -319,6 +341,8 @@ def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alp
         return SolveResult(False, "time_limit", "", None, 15)
 
     monkeypatch.setattr(meta, "solve", fake)
+    # the chain from the standard 18: not from Hopcroft-Kerr's 15, the combination DP's start here
+    monkeypatch.setattr(MetaSearch, "_offer_combined", lambda self, stored, keys: None)
     cat = Catalogue(tmp_path / "cat")
     step = MetaSearch([fmt], "z", cat, seed=4, slice_seconds=30.0).step(fmt, 30.0)
     assert [s.rank for s in starts] == [18, 17, 15] and step.reached == 15 and step.stored == "added"

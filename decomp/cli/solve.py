@@ -295,7 +295,8 @@ def meta(
     seed: Optional[int] = typer.Option(None, "--seed", help="default: fresh entropy, printed"),
     option: List[str] = typer.Option([], "--option", "-o", help="flip option key=value for every slice"),
     kinds: str = typer.Option("own,extended,projected", "--kinds",
-                              help="edge kinds a slice draws its start from: own (the format's best), extended "
+                              help="edge kinds a slice draws its start from: own (the format's best; the "
+                                   "combination DP's where the catalogue has none), extended "
                                    "(a smaller format's plus a slice), projected (a larger format's cut down)"),
     sources: List[Path] = typer.Option([], "--sources",
                                        help="a folder of scheme files (imports) that extensions and projections "
@@ -305,8 +306,9 @@ def meta(
     json_out: bool = JsonOpt,
 ):
     """Meta flip-graph search: walks over a family of formats in turn, each
-    from its own best, an extension of a smaller format's or a projection of
-    a larger one's; what a slice reaches below (or new at) a format's best is
+    from its own best (the combination DP's scheme where the catalogue holds
+    none), an extension of a smaller format's or a projection of a larger
+    one's; what a slice reaches below (or new at) a format's best is
     stored as the slice ends (a new best also the moment a walk reports it).
     Ctrl-C or SIGTERM ends the run after storing the running slice's scheme."""
     from ..core.records import best_known

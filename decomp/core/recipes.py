@@ -188,9 +188,18 @@ def combined_scheme(schemes, fmt, ring="z") -> Scheme:
     fmt = Format.parse(fmt)
     if max(fmt.dims) > 16:
         raise DecompError(f"combined schemes cover formats up to 16, not {fmt}")
+    return start_table(schemes, max(fmt.dims), ring).materialise(fmt).require_valid()
+
+
+def start_table(schemes, max_dim: int, ring="z") -> CombinationTable:
+    """combined_scheme's DP for every format up to max_dim at once, for
+    callers that need the starts of several formats (decomp meta's pools):
+    one DP instead of one per format."""
+    if max_dim > 16:
+        raise DecompError(f"combined schemes cover dimensions up to 16, not {max_dim}")
     ring = Ring.parse(ring)
     base = ring if ring in (Ring.GF2, Ring.Q) else Ring.Z
-    usable = [s for s in schemes if isinstance(s.fmt, Format) and max(s.fmt.dims) <= max(fmt.dims)]
+    usable = [s for s in schemes if isinstance(s.fmt, Format) and max(s.fmt.dims) <= max_dim]
     if ring is Ring.ZT:
         # products and sums of schemes with entries in {-1, 0, 1} keep them
         # there: a ternary walk can start from the result (Z schemes count
@@ -198,7 +207,7 @@ def combined_scheme(schemes, fmt, ring="z") -> Scheme:
         base = Ring.ZT
         usable = [s.as_ring(Ring.ZT) if s.ring is Ring.Z else s for s in usable
                   if s.ring is Ring.ZT or (s.ring is Ring.Z and max(np.abs(m).max() for m in s.factors) <= 1)]
-    return build_table(usable, max_dim=max(fmt.dims), ring=base, recombine_max=0).materialise(fmt).require_valid()
+    return build_table(usable, max_dim=max_dim, ring=base, recombine_max=0)
 
 
 def _best_recipe(dims, R, bases, best_stored, small, recombine_max, max_fillings) -> Recipe:
