@@ -308,7 +308,7 @@ class MetaSearch:
         self.rng = random.Random(self.seed)
         self.pools: dict = {}
         self.imported: dict = {}  # pools of the sources, by format, as self.pools
-        self.combined: set = set()  # ids of the combination DP's schemes in the pools (_offer_combined)
+        self.combined: list = []  # the combination DP's schemes offered to the pools (_offer_combined)
         self.steps: list[MetaStep] = []
         self.interrupted = False
         self._load()
@@ -333,17 +333,17 @@ class MetaSearch:
         """The combination DP's scheme becomes the pool of a format the
         catalogue holds no start for: without it a format that only the DP
         fills (2x5x6 48 from Hopcroft-Kerr's schemes, over z) starts from the
-        standard algorithm (60). One DP for all the pools'
-        formats, from the catalogue alone (an import is never a format's own
-        start), over zt for formats walked in {-1, 0, 1}. Kept in the pools,
-        not stored: a walk that returns it unchanged has found nothing, and
-        what a walk from it reaches is credited as the DP's when no lower."""
+        standard algorithm (60). One DP for all the pools' formats, from the
+        catalogue alone (an import is never a format's own start), over zt
+        for formats walked in {-1, 0, 1}. Kept in the pools, not stored: a
+        walk that returns it unchanged has found nothing, and what a walk
+        from it reaches is credited as the DP's when no lower."""
         from .core.recipes import start_table
         from .solvers.flip.solver import walk_ring_of
 
-        # only where a pool holds nothing the walk can start from: the DP over
-        # dimension 8 takes minutes, and where the catalogue has a start the
-        # walks' own finds are what it holds
+        # only where a pool holds nothing the walk can start from: where the
+        # catalogue has a start, the walks' own finds are what it holds (and the
+        # DP, without recombination, costs seconds: about 8 up to dimension 8)
         by_ring: dict = {}
         for key in keys:
             fmt = Format(*key)
@@ -357,7 +357,7 @@ class MetaSearch:
                 if table.rank(fmt) < fmt.naive_rank:
                     dp = table.materialise(fmt).require_valid()
                     self._offer(dp)
-                    self.combined.add(id(dp))
+                    self.combined.append(dp)
 
     def _usable(self, s: Scheme) -> bool:
         return s.serves(self.ring)
@@ -407,7 +407,7 @@ class MetaSearch:
         def named(s):
             return f"{s.fmt} rank {s.rank}{imported(s)}"
 
-        own = [("combination DP" if id(s) in self.combined else f"{fmt} pool", sym.permute(s, fmt.dims))
+        own = [("combination DP" if any(s is d for d in self.combined) else f"{fmt} pool", sym.permute(s, fmt.dims))
                for s in pool(_key(fmt))]
         if not own:
             own = [("standard algorithm", Scheme(fmt, *fmt.naive_factors(), ring=Ring.Z))]
