@@ -322,7 +322,9 @@ class MetaSearch:
             keys.add(_key(fmt))
             for side in _neighbour_keys(fmt):
                 keys.update(side)
-        stored = [s for _, s in self.catalogue.load().schemes]
+        report = self.catalogue.load()
+        self.load_errors = report.errors  # (path, why) of files that did not load, for the CLI to name
+        stored = [s for _, s in report.schemes]
         for pools, schemes in ((self.pools, stored), (self.imported, self.sources)):
             for s in schemes:
                 if isinstance(s.fmt, Format) and _key(s.fmt) in keys and self._usable(s):

@@ -151,6 +151,21 @@ def test_cli_meta_starts_an_empty_format_from_the_combination_dp(tmp_path, capsy
     assert best.rank == 11 and best.verify("zt").ok and credit_of(best.provenance, 11, "zt") == "combined"
 
 
+def test_cli_meta_names_an_unreadable_catalogue_file_and_leaves_it(tmp_path, capsys, alphatensor_r):
+    """A corrupt file in the catalogue is one `skipped` line on stderr; the
+    run goes on from the rest and the file stays as it was."""
+    cat = Catalogue(tmp_path / "cat")
+    cat.add(_scheme(alphatensor_r, (2, 2, 2)))
+    bad = tmp_path / "cat" / "2x2x3" / "z" / "r0011-0123456789abcdef.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("{not json")
+    code, out, err = run_cli(["meta", "2x2x3", "--ring", "z", "--time-limit", "2", "--slice", "1", "--seed", "3",
+                              "--results", tmp_path / "cat", "--json"], capsys)
+    assert code in (0, 1) and json.loads(out)["formats"][0]["format"] == "2x2x3"
+    assert "skipped" in err and "r0011-0123456789abcdef.json" in err
+    assert bad.read_text() == "{not json"
+
+
 def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, capsys, alphatensor_r):
     """meta --sources: an imported Strassen extends to a 2x2x3 start; the
     format's best before the run is the empty catalogue's (the standard

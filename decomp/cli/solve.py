@@ -328,6 +328,7 @@ def meta(
 
     search = MetaSearch(family, ring.value, catalogue(results), seed, slice_seconds, workers, options=options,
                         progress=progress, kinds=kinds, sources=_source_schemes(sources))
+    print_skipped(search.load_errors)  # unreadable catalogue files: left on disk, named, not walked from
     before = {fmt: search.best_rank(fmt) for fmt in family}
 
     def show(step) -> None:
