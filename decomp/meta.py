@@ -341,7 +341,6 @@ class MetaSearch:
         walk that returns it unchanged has found nothing, and what a walk
         from it reaches is credited as the DP's when no lower."""
         from .core.recipes import start_table
-        from .solvers.flip.solver import walk_ring_of
 
         # only where a pool holds nothing the walk can start from: where the
         # catalogue has a start, the walks' own finds are what it holds (and the
@@ -349,8 +348,7 @@ class MetaSearch:
         by_ring: dict = {}
         for key in keys:
             fmt = Format(*key)
-            ternary = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"),
-                                   self.options.get("symmetry", "none")) == "zt"
+            ternary = self._walks_ternary(fmt)
             if max(key) <= 16 and not any(s.ternary or not ternary for s in self.pools.get(key, [])):
                 by_ring.setdefault("zt" if ternary else self.ring.value, []).append(fmt)
         for ring, formats in by_ring.items():
@@ -363,6 +361,15 @@ class MetaSearch:
 
     def _usable(self, s: Scheme) -> bool:
         return s.serves(self.ring)
+
+    def _walks_ternary(self, fmt: Format) -> bool:
+        """Whether fmt's walks run in {-1, 0, 1}, so that they need a start
+        there: a Z pool's scheme (a GF(2) walk's lift) or a change of basis
+        over Z may leave it."""
+        from .solvers.flip.solver import walk_ring_of
+
+        walk_ring = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"), self.options.get("symmetry", "none"))
+        return walk_ring == "zt"
 
     def _offer(self, s: Scheme, pools: dict | None = None) -> bool:
         """Put s into its format's pool (of self.pools unless `pools` is
@@ -390,12 +397,7 @@ class MetaSearch:
         """Candidate starts per edge kind: [(source, scheme for fmt), ...]."""
         fmt = Format.parse(fmt)
         smaller, larger = _neighbour_keys(fmt)
-        # a ternary walk needs a start in {-1, 0, 1}: a Z pool's scheme (a GF(2)
-        # walk's lift) or a change of basis over Z may leave it
-        from .solvers.flip.solver import walk_ring_of
-
-        walk_ring = walk_ring_of(self.ring, fmt, self.options.get("walk_ring"), self.options.get("symmetry", "none"))
-        ternary = walk_ring == "zt"
+        ternary = self._walks_ternary(fmt)
 
         def pool(key, sources=False):
             """The format's pool, and with `sources` the imported one's
