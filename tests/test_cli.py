@@ -34,6 +34,22 @@ def test_import_twice_then_list(tmp_path, capsys):
     assert code == 0 and "M7 =" in out and "C22 =" in out
 
 
+def test_list_counts_verified_schemes_and_names_a_corrupt_file(tmp_path, capsys):
+    res = tmp_path / "cat"
+    run_cli(["import", "alphatensor", DATA / "factorizations_f2.npz", "--results", res], capsys)
+    corrupt = res / "2x2x2" / "gf2" / "r0006-0123456789abcdef.json"
+    corrupt.write_text('{"format": "2x2x2"')
+    code, out, err = run_cli(["list", "--results", res, "--json"], capsys)
+    listing = json.loads(out)
+    assert code == 0 and listing["schemes"] == 20
+    assert {(f["format"], f["ring"]): f["best_rank"] for f in listing["formats"]}[("2x2x2", "gf2")] == 7
+    assert listing["skipped"][0][0] == str(corrupt) and "not valid JSON" in listing["skipped"][0][1]
+    code, out, err = run_cli(["list", "--results", res], capsys)
+    assert code == 0 and "20 schemes" in out
+    assert f"skipped {corrupt}: not valid JSON" in " ".join(err.split())
+    assert corrupt.read_text() == '{"format": "2x2x2"'  # named, left as it is
+
+
 def test_verify_table_and_json(tmp_path, capsys):
     path = tmp_path / "laderman.json"
     write_json(parse_algorithm("3x3x3", LADERMAN), path)

@@ -68,7 +68,12 @@ def test_fake_better_name_does_not_block(tmp_path):
     fake = tmp_path / "2x2x2" / "z" / "r0005-0123456789abcdef.json"
     fake.parent.mkdir(parents=True)
     fake.write_text("{}")
+    assert cat.best_rank("2x2x2", "z") is None  # the name claims 5; nothing verified is stored
     assert cat.add(parse_algorithm("2x2x2", STRASSEN)).status == "added"
+    assert cat.best_rank("2x2x2", "z") == 7
+    rows, errors = cat.summary()
+    assert [(str(r["format"]), r["ring"].value, r["count"], r["best_rank"]) for r in rows] == [("2x2x2", "z", 1, 7)]
+    assert [p for p, _ in errors] == [fake]
 
 
 def _writer(root, seed, out):

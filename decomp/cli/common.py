@@ -115,6 +115,7 @@ def print_skipped(errors) -> None:
     from rich.markup import escape
 
     for path, msg in errors:
+        msg = msg.removeprefix(f"{path}: ")  # read_json's errors name the file already
         # one line per file however long its path (soft_wrap), and a file name
         # with brackets in it printed as it is, not read as markup
         err.print(f"[yellow]skipped {escape(str(path))}: {escape(msg)}[/yellow]", soft_wrap=True)

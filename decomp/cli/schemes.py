@@ -117,11 +117,13 @@ def import_alphaevolve(paths: List[Path] = PathsArg, results: Optional[Path] = R
 def list_(results: Optional[Path] = ResultsOpt, json_out: bool = JsonOpt):
     """Summarise the catalogue: per format and ring, how many schemes, best rank."""
     cat = catalogue(results)
-    groups = cat.summary()
+    groups, errors = cat.summary()
+    print_skipped(errors)
     total = sum(g["count"] for g in groups)
     if json_out:
         emit_json({"catalogue": str(cat.root), "schemes": total,
-                   "formats": [dict(g, format=str(g["format"]), ring=g["ring"].value) for g in groups]})
+                   "formats": [dict(g, format=str(g["format"]), ring=g["ring"].value) for g in groups],
+                   "skipped": [[str(p), why] for p, why in errors]})
         return 0
     table = Table(title=f"{total} schemes in {cat.root}")
     for col in ("format", "ring", "schemes", "best rank", "naive"):

@@ -144,17 +144,23 @@ class Catalogue:
         return None
 
     def best_rank(self, fmt, ring) -> int | None:
-        ranks = [e.rank for e in self.entries(fmt, ring)]
-        return min(ranks) if ranks else None
+        """The lowest rank stored over `ring` whose file loads and verifies:
+        a corrupt file's name would otherwise claim a rank nothing holds,
+        and searches would then keep a real scheme at that rank out."""
+        return self._best_verified_rank(self.entries(fmt, ring))
 
     # -------------------------------------------------------------- queries
-    def summary(self) -> list[dict]:
-        """Per format and ring (as stored): how many schemes, the best rank.
-        From the file names alone; nothing is read."""
+    def summary(self) -> tuple[list[dict], list[tuple[Path, str]]]:
+        """Per format and ring (as stored): how many schemes, the best rank,
+        counting only files that load and verify (every file is read: about
+        2 s for 200 schemes up to 8x8x8); and the files that failed, with why.
+        Names alone once listed a corrupt r0007-....json as a rank-7 scheme."""
+        report = self.load()
         groups: dict = {}
-        for e in self.entries():
-            groups.setdefault((e.fmt, e.ring), []).append(e.rank)
-        return [{"format": f, "ring": r, "count": len(v), "best_rank": min(v)} for (f, r), v in groups.items()]
+        for _, s in report.schemes:
+            groups.setdefault((s.fmt, s.ring), []).append(s.rank)
+        rows = [{"format": f, "ring": r, "count": len(v), "best_rank": min(v)} for (f, r), v in groups.items()]
+        return rows, report.errors
 
     def ranked(self, fmt, ring=None) -> tuple[list[tuple[Path, Scheme]], list[tuple[Path, str]]]:
         """The stored schemes of a format (verified), best first: lowest rank,
