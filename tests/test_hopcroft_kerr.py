@@ -4,6 +4,7 @@ combination DP that starts from it."""
 import numpy as np
 import pytest
 
+from decomp.core.coefficients import coefficient_excess
 from decomp.core.credit import credit_of
 from decomp.core.errors import DecompError
 from decomp.core.hopcroft_kerr import _comb, hopcroft_kerr, hopcroft_kerr_rank
@@ -87,4 +88,19 @@ def test_the_combination_dp_starts_from_it():
     assert combined_scheme([], "2x8x8", ring="zt").rank == 100
     zt = combined_scheme([], "2x5x7", ring="zt")
     assert zt.rank == 56 and zt.ring is Ring.ZT and zt.verify(Ring.ZT).ok
-    assert combined_scheme([], "2x7x8", ring="zt").rank > 88  # no signs, no change of basis found
+    # <7,2,8>: the 0/1 window row's scheme has no signs and no change of basis found; another
+    # sign pattern of that row gives one that reaches {-1, 0, 1}, at the Z record 88
+    zt = combined_scheme([], "2x7x8", ring="zt")
+    assert zt.rank == 88 and zt.ring is Ring.ZT and zt.verify(Ring.ZT).ok
+
+
+def test_ternary_schemes_from_sign_patterns_and_blocks():
+    from decomp.core.hopcroft_kerr import _sign_variants, _ternary
+
+    assert coefficient_excess(hopcroft_kerr(7, 8)) > 0
+    s = _sign_variants(7, 8)
+    assert s is not None and s.rank == 88 and s.ternary and s.verify(Ring.ZT).ok
+    assert _sign_variants(8, 9) is None  # R has 8 non-zeros: past the search's limit
+    # <6,2,13> is cut into <6,2,6> and <6,2,7>, both ternary, so their sum is
+    whole = _ternary(6, 13)
+    assert whole is not None and whole.rank == hopcroft_kerr(6, 13).rank and whole.verify(Ring.ZT).ok

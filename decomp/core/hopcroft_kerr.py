@@ -40,7 +40,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .coefficients import ternary_of
+from .coefficients import coefficient_excess, ternary_of
 from .combine import direct_sum
 from .errors import DecompError
 from .formats import Format
@@ -109,19 +109,27 @@ def _provenance() -> dict:
     return {"method": "hopcroft-kerr", "source": "Hopcroft & Kerr 1971, <p,2,n> construction"}
 
 
-def _chained(p: int, n: int) -> Scheme:
-    """Blocks of p .. 2p-1 columns, the cut with the fewest products."""
+def _cut(p: int, n: int) -> list[int]:
+    """The widths of the blocks of p .. 2p-1 columns with the fewest products."""
     best: dict[int, tuple[int, list[int]]] = {0: (0, [])}
     for total in range(1, n + 1):
         options = [(best[total - s][0] + _banded(p, s).rank, best[total - s][1] + [s])
                    for s in range(p, 2 * p) if total - s in best]
         if options:
             best[total] = min(options)
+    return best[n][1]
+
+
+def _summed(blocks: list[Scheme], ring: Ring) -> Scheme:
     scheme = None
-    for s in best[n][1]:
-        block = _banded(p, s)
+    for block in blocks:
         scheme = block if scheme is None else direct_sum(scheme, block, axis=2)
-    return Scheme(scheme.fmt, *scheme.factors, ring=Ring.Z, provenance=_provenance()).require_valid()
+    return Scheme(scheme.fmt, *scheme.factors, ring=ring, provenance=_provenance()).require_valid()
+
+
+def _chained(p: int, n: int) -> Scheme:
+    """Blocks of p .. 2p-1 columns, the cut with the fewest products."""
+    return _summed([_banded(p, s) for s in _cut(p, n)], Ring.Z)
 
 
 class _Products:
@@ -186,7 +194,7 @@ def _pair(products: _Products, methods, i: int, j: int, done: set) -> None:
     raise DecompError(f"internal: no bridge for the pair ({i}, {j}) of methods {mi}, {mj}")
 
 
-def _windows(p: int, n: int) -> np.ndarray:
+def _windows(p: int, n: int, signs: tuple[int, ...] | None = None) -> np.ndarray:
     """M (n x p): the identity, then n - p rows R with every cyclic window
     of p consecutive rows of determinant +-1. Such a window is the identity
     with some rows of R in place of some of its rows, so its determinant is
@@ -195,10 +203,17 @@ def _windows(p: int, n: int) -> np.ndarray:
     p - (p mod m) columns (every m consecutive columns there are a
     permutation matrix), and the last p mod m columns are the same
     construction for (p mod m, m), transposed: the remainders' recursion of
-    Euclid's algorithm (_integer_inverse checks every window used)."""
+    Euclid's algorithm (_integer_inverse checks every window used).
+    `signs`: one per non-zero of R, row by row, in place of its 1s (the
+    windows' determinants may change; _integer_inverse refuses those no
+    longer unimodular): other schemes of the same rank, some of which reach
+    {-1, 0, 1} where the 0/1 one does not (_sign_variants)."""
     M = np.zeros((n, p), dtype=np.int64)
     M[:p] = np.eye(p, dtype=np.int64)
     M[p:] = _comb(n - p, p)
+    if signs is not None:
+        rows, cols = np.nonzero(M[p:])
+        M[p + rows, cols] = signs
     return M
 
 
@@ -224,8 +239,9 @@ def _integer_inverse(A: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def _banded(p: int, n: int) -> Scheme:
-    """p <= n <= 2p - 1: the band, every column's window inside it."""
+def _banded(p: int, n: int, signs: tuple[int, ...] | None = None) -> Scheme:
+    """p <= n <= 2p - 1: the band, every column's window inside it (signs:
+    _windows')."""
     k = (p - 1) // 2
     methods = _colouring(n)
     products = _Products(n)
@@ -242,7 +258,7 @@ def _banded(p: int, n: int) -> Scheme:
     window = {j: [(j + t) % n for t in range(-k, k + 1)] for j in range(n)}
     if p % 2 == 0:
         _extra_cells(products, methods, p, n, done, cells, window)
-    return _assemble(p, n, products, cells, window)
+    return _assemble(p, n, products, cells, window, signs)
 
 
 def _extra_cells(products, methods, p, n, done, cells, window) -> None:
@@ -278,7 +294,7 @@ def _extra_cells(products, methods, p, n, done, cells, window) -> None:
             window[c] = [r] + window[c]
 
 
-def _assemble(p: int, n: int, products: _Products, cells: set, window: dict) -> Scheme:
+def _assemble(p: int, n: int, products: _Products, cells: set, window: dict, signs=None) -> Scheme:
     """Read every needed cell off the products (a linear system solved
     over Z) and turn the windows' inverses into the scheme's factors."""
     R = len(products.rows)
@@ -298,7 +314,7 @@ def _assemble(p: int, n: int, products: _Products, cells: set, window: dict) -> 
         raise DecompError(f"internal: the Hopcroft-Kerr cells of <{p},2,{n}> are not integral combinations")
     coef = coef.astype(np.int64)
     cell_coef = {cell: coef[:, t] for t, cell in enumerate(needed)}
-    M = _windows(p, n)
+    M = _windows(p, n, signs)
     fmt = Format(p, 2, n)
     U = np.zeros((2 * p, R), dtype=np.int64)
     for c in range(2):
@@ -319,9 +335,11 @@ def _assemble(p: int, n: int, products: _Products, cells: set, window: dict) -> 
 def all_hopcroft_kerr(max_dim: int, ternary: bool = False) -> list[Scheme]:
     """Every <p,2,n> construction with 3 <= p <= n <= max_dim (below 3, direct
     sums of Strassen's algorithm already give the bound). With `ternary`,
-    those with every entry in {-1, 0, 1}, over zt: as built (p = n) or
-    brought there by signs or a short change of basis (most with n > p + 2;
-    not <7,2,8>, <8,2,9>, ...)."""
+    those with every entry in {-1, 0, 1}, over zt: as built (p = n), brought
+    there by signs or a short change of basis (most with n > p + 2), from
+    another sign pattern of the window rows (<7,2,8>: _sign_variants), or
+    summed from ternary blocks (n > 2p - 1); up to 16, 83 of the 105 (not
+    <7,2,9>, <8,2,9>, <8,2,10>, <9,2,10>, <7,2,16> and 17 more beyond 9)."""
     pairs = itertools.combinations_with_replacement(range(3, max_dim + 1), 2)
     if not ternary:
         return [hopcroft_kerr(p, n) for p, n in pairs]
@@ -329,7 +347,48 @@ def all_hopcroft_kerr(max_dim: int, ternary: bool = False) -> list[Scheme]:
     return [s for s in found if s is not None]
 
 
+# The sign search (_sign_variants) tries every pattern of at most this many
+# non-zeros in R, the first fixed (2^6 = 64 schemes, about 2 s at <7,2,8>);
+# past it the patterns are too many to build, and none of 128 to 256 took
+# <7,2,9>, <8,2,9>, <8,2,10> or <9,2,10> to {-1, 0, 1} (30 to 40 s each,
+# measured once), so the search stops there.
+SIGN_SEARCH_MAX_NONZEROS = 7
+# the schemes with the least coefficient excess are tried, with a longer
+# change of basis than the first attempt (<7,2,8> needs 50,000 steps)
+SIGN_SEARCH_TRIES = 4
+
+
 @lru_cache(maxsize=None)
 def _ternary(p: int, n: int) -> Scheme | None:
+    if p > 1 and n > 2 * p - 1:
+        blocks = [_ternary(p, s) for s in _cut(p, n)]
+        if all(b is not None for b in blocks):  # a sum of ternary blocks is ternary
+            return _summed(blocks, Ring.ZT)
     s, _ = ternary_of(hopcroft_kerr(p, n), iterations=2_000, tries=1)
+    if s is None and p > 1 and n <= 2 * p - 1:
+        s = _sign_variants(p, n)
     return None if s is None else s.with_factors(*s.factors, **_provenance())
+
+
+def _sign_variants(p: int, n: int) -> Scheme | None:
+    """The band built with every other sign pattern of R's non-zeros
+    (_windows), those with the least coefficient excess brought to {-1, 0, 1}
+    by ternary_of; None when R has too many non-zeros or none gets there.
+    <7,2,8> (88, the Z record, R one row of seven 1s): its 0/1 scheme has
+    entries up to 4 and 47 units of excess, the pattern (1, 1, -1, -1, -1,
+    -1, -1) 22 units, which a change of basis takes to {-1, 0, 1}."""
+    nonzeros = int(np.count_nonzero(_comb(n - p, p)))
+    if not 0 < nonzeros <= SIGN_SEARCH_MAX_NONZEROS:
+        return None
+    built = []
+    for rest in itertools.product((1, -1), repeat=nonzeros - 1):
+        try:
+            s = _banded(p, n, (1, *rest))
+        except DecompError:  # a window no longer unimodular
+            continue
+        built.append((coefficient_excess(s), len(built), s))
+    for _, _, s in sorted(built, key=lambda b: b[:2])[:SIGN_SEARCH_TRIES]:
+        found, _ = ternary_of(s, iterations=50_000, tries=1)
+        if found is not None:
+            return found
+    return None
