@@ -108,10 +108,10 @@ def combined_ranks(catalogue: Catalogue, ring="z", max_dim: int = 12) -> dict:
     sorted formats with every dimension >= 2 and a recipe better than the
     standard algorithm (recombination tried up to 8, which keeps a table
     up to 12 within seconds)."""
-    from .core.recipes import build_table
+    from .core.recipes import RECOMBINE_MAX, build_table
 
     schemes = [s for _, s in catalogue.load().schemes]
-    tab = build_table(schemes, max_dim=max_dim, ring=ring, recombine_max=min(8, max_dim))
+    tab = build_table(schemes, max_dim=max_dim, ring=ring, recombine_max=min(RECOMBINE_MAX, max_dim))
     return {d: r.rank for d, r in tab.recipes.items() if 2 <= d[0] <= d[1] <= d[2] and r.kind != "naive"}
 
 

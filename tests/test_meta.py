@@ -17,6 +17,15 @@ from decomp.meta import MetaSearch, catalogue_start, extend, extended_start, ext
 pytestmark = pytest.mark.usefixtures("flip_kernels_compiled")
 
 
+@pytest.fixture
+def without_dp(monkeypatch):
+    """Pools from the catalogue alone, for tests of how walks start and end
+    from the standard algorithm: the combination DP (recombination of
+    Hopcroft-Kerr's <3,2,3> 15) would start 2x2x3 at its optimum 11 even
+    over an empty catalogue."""
+    monkeypatch.setattr(MetaSearch, "_offer_combined", lambda self, stored, keys: None)
+
+
 def _scheme(schemes, dims):
     return next(x for x in schemes if x.fmt.dims == dims)
 
@@ -69,8 +78,9 @@ def test_starts_cross_the_meta_edges(tmp_path, alphatensor_r):
     # no stored 2x2x3: its own pool is the combination DP's (Strassen plus a slice), not the standard 12
     assert [(src, r.rank) for src, r in starts["own"]] == [("combination DP", 11)]
     assert search.best_rank(Format(2, 2, 3)) == 11
+    # an empty catalogue too: the DP's recombination cuts Hopcroft-Kerr's <3,2,3> 15 down to 2x2x3 11
     empty = MetaSearch([Format(2, 2, 3)], "z", Catalogue(tmp_path / "empty"), seed=1)
-    assert [src for src, _ in empty.starts(Format(2, 2, 3))["own"]] == ["standard algorithm"]
+    assert [(src, r.rank) for src, r in empty.starts(Format(2, 2, 3))["own"]] == [("combination DP", 11)]
 
 
 def test_kinds_limit_the_edges_a_step_draws(tmp_path, alphatensor_r):
@@ -91,7 +101,7 @@ def test_kinds_limit_the_edges_a_step_draws(tmp_path, alphatensor_r):
     assert {both.choose(fmt)[0] for _ in range(40)} == {"own", "extended", "projected"}
 
 
-def test_pools_keep_equal_ranks_and_reset_on_a_lower_one(tmp_path, alphatensor_r):
+def test_pools_keep_equal_ranks_and_reset_on_a_lower_one(tmp_path, alphatensor_r, without_dp):
     cat = Catalogue(tmp_path / "cat")
     search = MetaSearch([Format(2, 2, 3)], "gf2", cat, seed=1)
     fmt = Format(2, 2, 3)
@@ -122,9 +132,9 @@ def test_meta_run_reaches_and_stores_small_records(tmp_path, alphatensor_r):
     assert ranks[0] == stored["2x3x3"].rank
 
 
-def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys):
-    """From the standard algorithm (an empty catalogue: the combination DP
-    has nothing to build from) a ternary walk reaches 11 and stores it."""
+def test_cli_meta_over_zt_stores_ternary_schemes(tmp_path, capsys, without_dp):
+    """From the standard algorithm (an empty catalogue, the combination DP
+    left out) a ternary walk reaches 11 and stores it."""
     code, out, _ = run_cli(["meta", "2x2x3", "--ring", "zt", "--time-limit", "4", "--slice", "2", "--seed", "3",
                             "--results", tmp_path / "cat", "--json"], capsys)
     data = json.loads(out)
@@ -166,7 +176,7 @@ def test_cli_meta_names_an_unreadable_catalogue_file_and_leaves_it(tmp_path, cap
     assert bad.read_text() == "{not json"
 
 
-def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, capsys, alphatensor_r):
+def test_cli_meta_sources_build_starts_but_neither_bar_nor_catalogue(tmp_path, capsys, alphatensor_r, without_dp):
     """meta --sources: an imported Strassen extends to a 2x2x3 start; the
     format's best before the run is the empty catalogue's (the standard
     algorithm), the catalogue gets the 2x2x3 it reached and none of the
@@ -295,7 +305,7 @@ def test_sources_feed_catalogue_starts_and_stay_out_of_the_catalogue(tmp_path, c
         assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkeypatch, alphatensor_r):
+def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkeypatch, alphatensor_r, without_dp):
     """Ctrl-C reaches the walkers as an 'interrupted' result: its scheme is
     still stored, and no further slice starts."""
     import decomp.meta as meta
@@ -316,7 +326,7 @@ def test_an_interrupted_slice_ends_the_run_and_keeps_its_scheme(tmp_path, monkey
     assert cat.best("2x2x3", "z").rank == 11 and steps[0].stored == "added"
 
 
-def test_a_lifted_walk_goes_on_below_what_it_reached(tmp_path, monkeypatch, alphatensor_r):
+def test_a_lifted_walk_goes_on_below_what_it_reached(tmp_path, monkeypatch, alphatensor_r, without_dp):
     """Over z the walk lifts only at its target, so a slice aims one below
     the best and, once there, walks on from the lifted scheme."""
     import decomp.meta as meta
@@ -337,7 +347,7 @@ def test_a_lifted_walk_goes_on_below_what_it_reached(tmp_path, monkeypatch, alph
     assert calls == [(11, 12), (10, 11)] and step.reached == 11 and step.stored == "added"
 
 
-def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alphatensor_r):
+def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alphatensor_r, without_dp):
     """A lifted slice that goes 18 -> 17 -> 15 stores the 15 alone, as the
     slice ends; the walk from 17 says where the slice began."""
     import decomp.meta as meta
@@ -356,8 +366,7 @@ def test_a_lifted_slice_stores_only_its_lowest_scheme(tmp_path, monkeypatch, alp
         return SolveResult(False, "time_limit", "", None, 15)
 
     monkeypatch.setattr(meta, "solve", fake)
-    # the chain from the standard 18: not from Hopcroft-Kerr's 15, the combination DP's start here
-    monkeypatch.setattr(MetaSearch, "_offer_combined", lambda self, stored, keys: None)
+    # the chain from the standard 18 (without_dp: not from Hopcroft-Kerr's 15, the DP's start here)
     cat = Catalogue(tmp_path / "cat")
     step = MetaSearch([fmt], "z", cat, seed=4, slice_seconds=30.0).step(fmt, 30.0)
     assert [s.rank for s in starts] == [18, 17, 15] and step.reached == 15 and step.stored == "added"
@@ -385,7 +394,7 @@ def test_an_equal_rank_new_to_the_pool_is_stored_once(tmp_path, monkeypatch, alp
     assert [e.rank for e in cat.entries("2x2x3")] == [11, 11]
 
 
-def test_sigterm_ends_a_meta_run_and_keeps_the_slice(tmp_path, capsys, monkeypatch, alphatensor_r):
+def test_sigterm_ends_a_meta_run_and_keeps_the_slice(tmp_path, capsys, monkeypatch, alphatensor_r, without_dp):
     """SIGTERM between two walks of a lifted slice ends the run like Ctrl-C:
     what the slice reached is stored, and the command still reports."""
     import os

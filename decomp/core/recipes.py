@@ -107,6 +107,11 @@ class CombinationTable:
         return out
 
 
+# Recombination is tried up to this dimension by the table's DP and the
+# search starts built from it (its cost grows fast beyond: about 30 s at 8)
+RECOMBINE_MAX = 8
+
+
 def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
                 recombine_bases: int = 12, max_fillings: int = 120,
                 alternatives_per_format: int = 5, constructions: bool = True) -> CombinationTable:
@@ -180,9 +185,9 @@ def build_table(schemes, max_dim: int = 12, ring="z", recombine_max: int = 12,
 
 def combined_scheme(schemes, fmt, ring="z") -> Scheme:
     """The combination DP's verified scheme for one format from `schemes`
-    (products, direct sums and permutations of smaller formats; no
-    recombination, which only pays for much larger targets): a start point
-    for a search. Over gf2 and q the DP runs over that ring, over z over
+    (products, direct sums, permutations of smaller formats and, up to
+    dimension RECOMBINE_MAX, recombination, as `decomp table` builds it): a
+    start point for a search. Over gf2 and q the DP runs over that ring, over z over
     z, and over zt over the schemes with entries in {-1, 0, 1}; formats
     above 16 are refused in one line."""
     fmt = Format.parse(fmt)
@@ -207,7 +212,13 @@ def start_table(schemes, max_dim: int, ring="z") -> CombinationTable:
         base = Ring.ZT
         usable = [s.as_ring(Ring.ZT) if s.ring is Ring.Z else s for s in usable
                   if s.ring is Ring.ZT or (s.ring is Ring.Z and max(np.abs(m).max() for m in s.factors) <= 1)]
-    return build_table(usable, max_dim=max_dim, ring=base, recombine_max=0)
+    # With recombination, as the table: without it the starts were above the
+    # table's DP from dimension 7 up (over results/ at stop 36: 4x6x7 128
+    # for 125, 7x7x7 262 for 250, 7x8x8 330 for 310), at a cost of about
+    # 20-30 s up to dimension 8 and 8 s up to 6 (measured there; below 7 it
+    # lowered nothing). Recombined ternary blocks stay ternary: each entry of
+    # the result is one base coefficient times one block scheme's.
+    return build_table(usable, max_dim=max_dim, ring=base, recombine_max=min(RECOMBINE_MAX, max_dim))
 
 
 def _best_recipe(dims, R, bases, best_stored, small, recombine_max, max_fillings) -> Recipe:
