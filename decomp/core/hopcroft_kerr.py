@@ -339,7 +339,7 @@ def all_hopcroft_kerr(max_dim: int, ternary: bool = False) -> list[Scheme]:
     there by signs or a short change of basis (most with n > p + 2), from
     another sign pattern of the window rows (<7,2,8>: _sign_variants), or
     summed from ternary blocks (n > 2p - 1); up to 16, 83 of the 105 (not
-    <7,2,9>, <8,2,9>, <8,2,10>, <9,2,10>, <7,2,16> and 17 more beyond 9)."""
+    <7,2,9>, <8,2,9>, <8,2,10>, <9,2,10>, <7,2,16> and 17 more with p >= 9)."""
     pairs = itertools.combinations_with_replacement(range(3, max_dim + 1), 2)
     if not ternary:
         return [hopcroft_kerr(p, n) for p, n in pairs]
